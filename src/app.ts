@@ -1,0 +1,116 @@
+/**
+ * Composition root: builds the store, services, background loops and HTTP server from a
+ * parsed Config. Data flows one way: intake → network → events → outbox → dispatcher.
+ */
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { ApiKeys } from './auth/api-keys.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import { registerAuth } from './http/auth-hook.ts';
+import { registerHealthRoutes } from './http/health.ts';
+import { createServer } from './http/server.ts';
+import { WorkerLoop } from './lib/worker-loop.ts';
+import { Bulks, registerBulkRoutes } from './messaging/bulks.ts';
+import { Intake } from './messaging/intake.ts';
+import { registerLogRoutes } from './messaging/logs.ts';
+import { registerPullRoutes } from './messaging/pull-reports.ts';
+import { registerSendRoutes } from './messaging/send-routes.ts';
+import { createNetworkPass } from './network/network-worker.ts';
+import { Simulator } from './network/simulator.ts';
+import { openStore, type Store } from './store/database.ts';
+import { createSweepPass } from './store/sweeper.ts';
+import { Dispatcher } from './webhooks/dispatcher.ts';
+import { HttpSender } from './webhooks/http-sender.ts';
+
+const NETWORK_BATCH = 1_000;
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export interface Hookline {
+  config: Config;
+  server: FastifyInstance;
+  store: Store;
+  dispatcher: Dispatcher;
+  loops: { network: WorkerLoop; dispatcher: WorkerLoop; sweeper: WorkerLoop };
+  /** Set when start-up generated the bootstrap API key (printed once by main.ts). */
+  generatedApiKey: string | undefined;
+  /** Starts the background loops and listens on HOST:PORT. */
+  start(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function createHookline(config: Config, options: { clock?: Clock; logger?: Logger } = {}): Promise<Hookline> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const store = await openStore(config.databaseUrl);
+  const { db, profile } = store;
+
+  const apiKeys = new ApiKeys(db, clock);
+  const { generatedSecret } = await apiKeys.bootstrap(config.apiKey);
+  const targetPolicy = { allowPrivate: config.webhookAllowPrivate };
+
+  const sender = new HttpSender({ policy: targetPolicy, connectTimeoutMs: config.webhookConnectTimeoutMs, readTimeoutMs: config.webhookReadTimeoutMs });
+  const dispatcher = new Dispatcher(db, profile, sender, clock, logger.child({ worker: 'dispatcher' }), {
+    bucketSize: config.webhookBucketSize,
+    window: config.webhookWindow,
+    maxInFlight: config.webhookMaxInFlight,
+    retryMinuteMs: config.retryMinuteMs,
+    leaseMs: config.webhookConnectTimeoutMs + 2 * config.webhookReadTimeoutMs + 10_000,
+  });
+  const dispatcherLoop = new WorkerLoop('dispatcher', dispatcher.pass, clock, logger);
+  dispatcher.onProgress = () => dispatcherLoop.wakeup.ring();
+
+  const networkLoop = new WorkerLoop(
+    'network',
+    createNetworkPass({
+      db,
+      profile,
+      connector: new Simulator({ delayMs: config.simulatorDelayMs, price: config.simulatorPrice, currency: config.simulatorCurrency }),
+      batchSize: NETWORK_BATCH,
+      onReports: () => dispatcherLoop.wakeup.ring(),
+    }),
+    clock,
+    logger,
+  );
+  const sweeperLoop = new WorkerLoop('sweeper', createSweepPass(db, config.retentionHours * 3_600_000), clock, logger);
+
+  const intake = new Intake({ db, profile, targetPolicy, onAccepted: () => networkLoop.wakeup.ring() });
+  const bulks = new Bulks(db, () => networkLoop.wakeup.ring());
+
+  const server = createServer({ logger, maxBodyBytes: config.maxBodyBytes });
+  registerAuth(server, apiKeys);
+  registerHealthRoutes(server, db);
+  registerSendRoutes(server, intake, clock);
+  registerBulkRoutes(server, bulks, db, clock);
+  registerLogRoutes(server, db, clock, config.simulatorCurrency);
+  registerPullRoutes(server, db, clock);
+
+  const loops = { network: networkLoop, dispatcher: dispatcherLoop, sweeper: sweeperLoop };
+  let stopped = false;
+
+  return {
+    config,
+    server,
+    store,
+    dispatcher,
+    loops,
+    generatedApiKey: generatedSecret,
+    async start() {
+      const released = await dispatcher.releaseStaleLeases();
+      if (released) logger.info({ released }, 'released webhook leases left by a previous run');
+      for (const loop of Object.values(loops)) loop.start();
+      return server.listen({ port: config.port, host: config.host });
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      // Stop taking requests, stop claiming work, let in-flight webhooks finish or give them back.
+      await server.close();
+      await Promise.all(Object.values(loops).map((loop) => loop.stop()));
+      const drained = await dispatcher.drain(SHUTDOWN_GRACE_MS);
+      if (!drained) await dispatcher.releaseOwnLeases();
+      await sender.close();
+      await store.close();
+    },
+  };
+}

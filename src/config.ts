@@ -1,0 +1,106 @@
+/**
+ * Configuration: the environment is parsed once, at start-up, into a frozen object.
+ * Every default lives in DEFAULTS; nothing else in the code reads process.env.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  apiKey: string | undefined;
+  retryMinuteMs: number;
+  simulatorDelayMs: number;
+  simulatorPrice: number;
+  simulatorCurrency: string;
+  webhookAllowPrivate: boolean;
+  webhookBucketSize: number;
+  webhookWindow: number;
+  webhookMaxInFlight: number;
+  webhookConnectTimeoutMs: number;
+  webhookReadTimeoutMs: number;
+  maxBodyBytes: number;
+  retentionHours: number;
+  logLevel: string;
+}
+
+export const DEFAULTS = {
+  port: 8080,
+  host: '127.0.0.1',
+  databaseUrl: 'sqlite:./data/hookline.db',
+  retryMinuteMs: 60_000,
+  simulatorDelayMs: 1_000,
+  simulatorPrice: 0.01,
+  simulatorCurrency: 'EUR',
+  webhookBucketSize: 100,
+  webhookWindow: 20,
+  webhookMaxInFlight: 256,
+  webhookConnectTimeoutMs: 5_000,
+  webhookReadTimeoutMs: 10_000,
+  maxBodyBytes: 1_048_576,
+  retentionHours: 48,
+  logLevel: 'info',
+} as const;
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function decimal(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new ConfigError(`${name} must be a non-negative number, got "${raw}"`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: Env = process.env): Config {
+  const host = env.HOST || DEFAULTS.host;
+  const databaseUrl = env.DATABASE_URL || DEFAULTS.databaseUrl;
+  if (!databaseUrl.startsWith('sqlite:')) {
+    throw new ConfigError(`DATABASE_URL must be sqlite:<path> (PostgreSQL support comes later), got "${databaseUrl}"`);
+  }
+  const logLevel = env.LOG_LEVEL || DEFAULTS.logLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  return Object.freeze({
+    port: integer(env, 'PORT', DEFAULTS.port, 0, 65535),
+    host,
+    databaseUrl,
+    apiKey: env.API_KEY || undefined,
+    retryMinuteMs: integer(env, 'RETRY_MINUTE_MS', DEFAULTS.retryMinuteMs, 1),
+    simulatorDelayMs: integer(env, 'SIMULATOR_DELAY_MS', DEFAULTS.simulatorDelayMs, 0),
+    simulatorPrice: decimal(env, 'SIMULATOR_PRICE', DEFAULTS.simulatorPrice),
+    simulatorCurrency: env.SIMULATOR_CURRENCY || DEFAULTS.simulatorCurrency,
+    webhookAllowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE', isLoopbackHost(host)),
+    webhookBucketSize: integer(env, 'WEBHOOK_BUCKET_SIZE', DEFAULTS.webhookBucketSize, 1, 2000),
+    webhookWindow: integer(env, 'WEBHOOK_WINDOW', DEFAULTS.webhookWindow, 1),
+    webhookMaxInFlight: integer(env, 'WEBHOOK_MAX_IN_FLIGHT', DEFAULTS.webhookMaxInFlight, 1),
+    webhookConnectTimeoutMs: integer(env, 'WEBHOOK_CONNECT_TIMEOUT_MS', DEFAULTS.webhookConnectTimeoutMs, 1),
+    webhookReadTimeoutMs: integer(env, 'WEBHOOK_READ_TIMEOUT_MS', DEFAULTS.webhookReadTimeoutMs, 1),
+    maxBodyBytes: integer(env, 'MAX_BODY_BYTES', DEFAULTS.maxBodyBytes, 1024),
+    retentionHours: integer(env, 'RETENTION_HOURS', DEFAULTS.retentionHours, 1),
+    logLevel,
+  });
+}

@@ -1,0 +1,104 @@
+/**
+ * The event recorder: in the caller's transaction, append each status event as an immutable
+ * report, refresh the message's cached status, and route the report to the outbox (push) or
+ * the pull queue. Doing all three in one transaction is what makes "accepted" mean "will be
+ * reported": there is no moment where a report exists without its route, or the reverse.
+ */
+import { sql, type Transaction } from 'kysely';
+import type { DialectProfile } from '../store/database.ts';
+import { chunkRows } from '../store/database.ts';
+import type { Database, NewOutboxRow } from '../store/schema.ts';
+import { routeReport, type RoutableMessage } from './routing.ts';
+import type { StatusEvent } from './status-event.ts';
+
+/** Pulled reports are kept as long as Infobip keeps them: 48 hours. */
+export const PULL_RETENTION_MS = 48 * 3_600_000;
+
+export interface RecordResult {
+  pushed: number;
+  pulled: number;
+}
+
+export async function recordEvents(
+  trx: Transaction<Database>,
+  profile: DialectProfile,
+  events: StatusEvent[],
+  now: number,
+): Promise<RecordResult> {
+  if (events.length === 0) return { pushed: 0, pulled: 0 };
+  const pks = [...new Set(events.map((e) => e.messagePk))];
+  const messages = new Map<number, RoutableMessage>();
+  for (const chunk of chunkRows(pks.map((pk) => ({ pk })), profile)) {
+    const rows = await trx
+      .selectFrom('messages')
+      .select(['pk', 'account_id', 'family', 'notify_url', 'notify', 'intermediate', 'content_type'])
+      .where('pk', 'in', chunk.map((c) => c.pk))
+      .execute();
+    for (const row of rows) messages.set(row.pk, row);
+  }
+  const known = events.filter((e) => messages.has(e.messagePk));
+
+  const reportRows = known.map((e) => ({
+    account_id: messages.get(e.messagePk)!.account_id,
+    message_pk: e.messagePk,
+    status_id: e.statusId,
+    error_id: e.errorId,
+    final: e.final ? 1 : 0,
+    price_per_message: e.pricePerMessage,
+    currency: e.currency,
+    mcc_mnc: e.mccMnc,
+    done_at: e.doneAt,
+    created_at: now,
+  }));
+  const reportIds: number[] = [];
+  for (const chunk of chunkRows(reportRows, profile)) {
+    // Ids come back in insertion order (one statement, one writer), so they line up with events.
+    const inserted = await trx.insertInto('reports').values(chunk).returning('id').execute();
+    reportIds.push(...inserted.map((r) => Number(r.id)).sort((a, b) => a - b));
+  }
+
+  await refreshMessageStatus(trx, profile, known);
+
+  const outboxRows: NewOutboxRow[] = [];
+  const pullRows: { account_id: string; report_id: number; expires_at: number }[] = [];
+  known.forEach((event, i) => {
+    const message = messages.get(event.messagePk)!;
+    const route = routeReport(message, event.final);
+    if (route.kind === 'push') {
+      outboxRows.push({
+        account_id: message.account_id,
+        report_id: reportIds[i],
+        message_pk: message.pk,
+        target_url: route.targetUrl,
+        family: route.family,
+        content_type: route.contentType,
+        state: 'READY',
+        delivery_id: null,
+        created_at: now,
+      });
+    } else if (route.kind === 'pull') {
+      pullRows.push({ account_id: message.account_id, report_id: reportIds[i], expires_at: now + PULL_RETENTION_MS });
+    }
+  });
+  for (const chunk of chunkRows(outboxRows, profile)) await trx.insertInto('outbox').values(chunk).execute();
+  for (const chunk of chunkRows(pullRows, profile)) await trx.insertInto('pull_queue').values(chunk).execute();
+  return { pushed: outboxRows.length, pulled: pullRows.length };
+}
+
+/** One statement per chunk: UPDATE … FROM (VALUES …) works alike on SQLite and PostgreSQL. */
+async function refreshMessageStatus(trx: Transaction<Database>, profile: DialectProfile, events: StatusEvent[]): Promise<void> {
+  const latest = new Map<number, StatusEvent>();
+  for (const e of events) latest.set(e.messagePk, e);
+  const rows = [...latest.values()].map((e) => ({ pk: e.messagePk, s: e.statusId, e: e.errorId, d: e.doneAt, f: e.final ? 1 : 0 }));
+  for (const chunk of chunkRows(rows, profile)) {
+    const values = sql.join(chunk.map((r) => sql`(${r.pk}, ${r.s}, ${r.e}, ${r.d}, ${r.f})`));
+    await sql`
+      update messages set
+        status_id = v.column2,
+        error_id = v.column3,
+        done_at = v.column4,
+        state = case when v.column5 = 1 then 'FINAL' else messages.state end
+      from (values ${values}) as v
+      where messages.pk = v.column1`.execute(trx);
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The Fastify instance: body parsers (JSON and Infobip's XML), the error envelopes, 404s.
+ * Routes are registered by the features; authentication by auth-hook.ts.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { XMLParser } from 'fast-xml-parser';
+import type { Logger } from 'pino';
+import { toXml } from '../lib/xml.ts';
+import { ApiError, envelopeFamily, renderError, type Violation } from './errors.ts';
+
+const XML_LISTS: Record<string, string> = { messages: 'message', destinations: 'destination' };
+const xmlParser = new XMLParser({ parseTagValue: false, ignoreAttributes: true, isArray: (name) => Object.values(XML_LISTS).includes(name) });
+
+/** `<messages><message>…</message></messages>` → `messages: […]`, below the root element. */
+function unwrapXmlLists(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapXmlLists);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    const item = XML_LISTS[key];
+    if (item && child && typeof child === 'object' && item in child) out[key] = unwrapXmlLists((child as Record<string, unknown>)[item]);
+    else out[key] = unwrapXmlLists(child);
+  }
+  return out;
+}
+
+export function wantsXml(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  return /application\/xml|text\/xml/.test(accept) && !/application\/json/.test(accept);
+}
+
+/** Replies in JSON, or in Infobip's XML when the client asks for it. */
+export function sendBody(request: FastifyRequest, reply: FastifyReply, xmlRoot: string, body: object): FastifyReply {
+  if (wantsXml(request)) return reply.type('application/xml').send(toXml(xmlRoot, body));
+  return reply.type('application/json').send(body);
+}
+
+function sendError(request: FastifyRequest, reply: FastifyReply, error: ApiError): FastifyReply {
+  const { root, body } = renderError(error, envelopeFamily(request.url));
+  if (error.options.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.options.retryAfterSeconds));
+  return sendBody(request, reply.status(error.status), root, body);
+}
+
+/** Ajv's `/messages/0/destinations/0/to` → Infobip's `messages[0].destinations[0].to`. */
+function toViolations(error: FastifyError): Violation[] {
+  return (error.validation ?? []).map((v) => {
+    let path = v.instancePath.replace(/^\//, '').replace(/\/(\d+)(?=\/|$)/g, '[$1]').replaceAll('/', '.');
+    const missing = (v.params as { missingProperty?: string }).missingProperty;
+    if (missing) path = path ? `${path}.${missing}` : missing;
+    if (error.validationContext && error.validationContext !== 'body') path = path || error.validationContext;
+    return { property: path || 'body', violation: v.message ?? 'invalid value' };
+  });
+}
+
+/** Disk full and I/O errors are the database telling us to slow down, not a bug: answer 503. */
+function isStorageUnavailable(error: { code?: unknown }): boolean {
+  return typeof error.code === 'string' && /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY)/.test(error.code);
+}
+
+export function createServer(options: { logger: Logger; maxBodyBytes: number }): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.maxBodyBytes,
+    // Per-request access logs would cost more than the request at 10k SMS/s; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    // SDKs call `/sms/1/bulks/?bulkId=…`; the trailing slash means the same resource.
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: { customOptions: { allErrors: true } },
+  });
+
+  app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      const parsed = xmlParser.parse(body as string) as Record<string, unknown>;
+      const root = Object.keys(parsed).find((k) => k !== '?xml');
+      done(null, root ? unwrapXmlLists(parsed[root]) : {});
+    } catch {
+      done(new ApiError('BAD_REQUEST', { text: 'Request body is not well-formed XML' }), undefined);
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError & { code?: string }, request, reply) => {
+    if (error instanceof ApiError) return sendError(request, reply, error);
+    if (error.validation) return sendError(request, reply, new ApiError('BAD_REQUEST', { violations: toViolations(error) }));
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(request, reply, new ApiError('PAYLOAD_TOO_LARGE'));
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(request, reply, new ApiError('UNSUPPORTED_MEDIA_TYPE'));
+    if (isStorageUnavailable(error)) {
+      request.log.warn({ err: error }, 'storage unavailable; answering 503');
+      return sendError(request, reply, new ApiError('SERVICE_UNAVAILABLE', { retryAfterSeconds: 5 }));
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      // Malformed JSON, empty bodies and the like: the client's fault, said in the client's envelope.
+      return sendError(request, reply, new ApiError('BAD_REQUEST', { text: error.message }));
+    }
+    request.log.error({ err: error, method: request.method, url: request.url }, 'unhandled error');
+    return sendError(request, reply, new ApiError('GENERAL_ERROR'));
+  });
+
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, new ApiError('NOT_FOUND')));
+  return app;
+}

@@ -1,0 +1,25 @@
+/**
+ * Infobip's date-time wire format: yyyy-MM-dd'T'HH:mm:ss.SSSZ with a numeric offset
+ * (e.g. 2019-11-09T16:00:00.000+0000). Hookline always writes UTC.
+ */
+export function formatInfobipTime(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '+0000');
+}
+
+const INFOBIP_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/** Parses Infobip's format and plain ISO-8601 (offsets with or without a colon). NaN when invalid. */
+export function parseInfobipTime(text: string): number {
+  const m = INFOBIP_TIME.exec(text);
+  if (!m) return NaN;
+  const [, y, mo, d, h, mi, s = '0', frac = '0', zone = 'Z'] = m;
+  const utc = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, Math.round(Number(`0.${frac}`) * 1000));
+  const check = new Date(Date.UTC(+y, +mo - 1, +d));
+  if (check.getUTCMonth() !== +mo - 1 || +h > 23 || +mi > 59 || +s > 59) return NaN;
+  if (zone === 'Z') return utc;
+  const sign = zone[0] === '-' ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  const offsetMinutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4));
+  return utc - sign * offsetMinutes * 60_000;
+}

@@ -1,0 +1,44 @@
+/** Process entry: parse config, build Hookline, listen, and shut down cleanly on signals. */
+import pino from 'pino';
+import { createHookline } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`Configuration error: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = pino({ level: config.logLevel });
+  const hookline = await createHookline(config, { logger });
+  // Printed once, plainly, so a first-time user (or a script) can pick it up from stdout.
+  if (hookline.generatedApiKey) process.stdout.write(`Hookline API key: ${hookline.generatedApiKey}\n`);
+  const address = await hookline.start();
+  logger.info({ address, database: config.databaseUrl }, 'Hookline is listening');
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    hookline.stop().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

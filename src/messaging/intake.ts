@@ -1,0 +1,175 @@
+/**
+ * SMS intake: validate a normalized request, decide each destination's fate, and persist the
+ * whole request in ONE transaction — messages, their network work, and the final reports of
+ * rejected destinations. Only after commit is the client answered 200.
+ */
+import type { Kysely } from 'kysely';
+import { ApiError, badRequest, type Violation } from '../http/errors.ts';
+import { recordEvents } from '../events/recorder.ts';
+import type { StatusEvent } from '../events/status-event.ts';
+import { mccMncFor } from '../network/mcc-mnc.ts';
+import { chunkRows, type DialectProfile } from '../store/database.ts';
+import type { Database, NewMessage, NewNetworkJob } from '../store/schema.ts';
+import { checkTargetUrl, resolveTarget, TargetRefused, type TargetPolicy } from '../webhooks/target-safety.ts';
+import { destinationProblem, normalizeDestination } from './destination.ts';
+import type { OutboundDraft, OutboundRequest } from './outbound.ts';
+import { isTooLong, segment } from './segmentation.ts';
+import { ERROR, STATUS } from './status-catalogue.ts';
+
+const DUPLICATE_WINDOW_MS = 48 * 3_600_000;
+const URL_CHECK_CACHE_MS = 60_000;
+
+export interface IntakeResult {
+  bulkId: string;
+  items: Array<{ to: string; messageId: string; statusId: number; parts: number }>;
+}
+
+export interface IntakeDeps {
+  db: Kysely<Database>;
+  profile: DialectProfile;
+  targetPolicy: TargetPolicy;
+  onAccepted: () => void;
+}
+
+export function partsOf(draft: Pick<OutboundDraft, 'text' | 'binary'>): number {
+  if (!draft.binary) return segment(draft.text).parts;
+  const bytes = draft.text.length / 2;
+  return bytes <= 140 ? 1 : Math.ceil(bytes / 134);
+}
+
+export class Intake {
+  private urlChecks = new Map<string, { problem: string | null; until: number }>();
+
+  constructor(private readonly deps: IntakeDeps) {}
+
+  async accept(accountId: string, request: OutboundRequest, now: number): Promise<IntakeResult> {
+    await this.checkWebhookUrls(request.drafts, now);
+    const duplicates = await this.findDuplicates(accountId, request.drafts, now);
+
+    const items: IntakeResult['items'] = [];
+    const accepted: NewMessage[] = [];
+    const rejected: NewMessage[] = [];
+    const seen = new Set<string>();
+    for (const draft of request.drafts) {
+      const parts = partsOf(draft);
+      const duplicate = draft.clientMessageId !== undefined && (duplicates.has(draft.clientMessageId) || seen.has(draft.clientMessageId));
+      if (draft.clientMessageId !== undefined) seen.add(draft.clientMessageId);
+      const statusId = duplicate
+        ? STATUS.REJECTED_DUPLICATE_MESSAGE_ID
+        : (destinationProblem(draft.to) ?? (!draft.binary && isTooLong(draft.text) ? STATUS.REJECTED_MESSAGE_TOO_LONG : STATUS.PENDING_ACCEPTED));
+      items.push({ to: draft.to, messageId: draft.messageId, statusId, parts });
+      if (duplicate) continue; // a duplicate is refused outright: no row, no report
+      const row = this.toRow(accountId, request, draft, parts, statusId, now);
+      (statusId === STATUS.PENDING_ACCEPTED ? accepted : rejected).push(row);
+    }
+
+    await this.persist(accountId, request, accepted, rejected, now);
+    if (accepted.length + rejected.length > 0) this.deps.onAccepted();
+    return { bulkId: request.bulkId, items };
+  }
+
+  private toRow(accountId: string, request: OutboundRequest, d: OutboundDraft, parts: number, statusId: number, now: number): NewMessage {
+    const destination = normalizeDestination(d.to);
+    const isAccepted = statusId === STATUS.PENDING_ACCEPTED;
+    return {
+      account_id: accountId,
+      message_id: d.messageId,
+      bulk_id: request.bulkId,
+      family: request.family,
+      destination: isAccepted ? destination : d.to,
+      sender: d.sender,
+      text: d.text,
+      parts,
+      notify_url: d.notifyUrl,
+      content_type: d.contentType,
+      notify: d.notify ? 1 : 0,
+      intermediate: d.intermediate ? 1 : 0,
+      callback_data: d.callbackData,
+      validity_ms: d.validityMs,
+      send_at: request.sendAt,
+      entity_id: d.entityId,
+      application_id: d.applicationId,
+      campaign_reference_id: d.campaignReferenceId,
+      options: d.options ? JSON.stringify(d.options) : null,
+      mcc_mnc: isAccepted ? mccMncFor(destination) : null,
+      state: isAccepted ? (request.sendAt ? 'SCHEDULED' : 'SUBMITTED') : 'REJECTED',
+      status_id: statusId,
+      error_id: ERROR.NO_ERROR,
+      created_at: now,
+      sent_at: null,
+      done_at: null,
+    };
+  }
+
+  private async persist(accountId: string, request: OutboundRequest, accepted: NewMessage[], rejected: NewMessage[], now: number) {
+    const { db, profile } = this.deps;
+    if (accepted.length + rejected.length === 0) return;
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('bulks')
+        .values({ account_id: accountId, bulk_id: request.bulkId, send_at: request.sendAt, status: null, created_at: now })
+        .onConflict((oc) => oc.columns(['account_id', 'bulk_id']).doUpdateSet({ send_at: request.sendAt }))
+        .execute();
+      const jobs: NewNetworkJob[] = [];
+      for (const chunk of chunkRows(accepted, profile)) {
+        const pks = await trx.insertInto('messages').values(chunk).returning('pk').execute();
+        for (const { pk } of pks) {
+          jobs.push({ account_id: accountId, message_pk: Number(pk), bulk_id: request.bulkId, step: 'submit', due_at: request.sendAt ?? now });
+        }
+      }
+      for (const chunk of chunkRows(jobs, profile)) await trx.insertInto('network_jobs').values(chunk).execute();
+
+      const events: StatusEvent[] = [];
+      for (const chunk of chunkRows(rejected, profile)) {
+        const pks = await trx.insertInto('messages').values(chunk).returning(['pk', 'status_id']).execute();
+        for (const row of pks) {
+          events.push({ messagePk: Number(row.pk), statusId: row.status_id, errorId: ERROR.NO_ERROR, final: true, doneAt: now, pricePerMessage: 0, currency: 'EUR', mccMnc: null });
+        }
+      }
+      await recordEvents(trx, profile, events, now);
+    });
+  }
+
+  private async findDuplicates(accountId: string, drafts: OutboundDraft[], now: number): Promise<Set<string>> {
+    const ids = [...new Set(drafts.map((d) => d.clientMessageId).filter((id): id is string => id !== undefined))];
+    const found = new Set<string>();
+    for (const chunk of chunkRows(ids.map((id) => ({ id })), this.deps.profile)) {
+      const rows = await this.deps.db
+        .selectFrom('messages')
+        .select('message_id')
+        .where('account_id', '=', accountId)
+        .where('message_id', 'in', chunk.map((c) => c.id))
+        .where('created_at', '>', now - DUPLICATE_WINDOW_MS)
+        .execute();
+      for (const row of rows) found.add(row.message_id);
+    }
+    return found;
+  }
+
+  /** Refuses the whole request if any webhook URL may not be used (checked again at delivery). */
+  private async checkWebhookUrls(drafts: OutboundDraft[], now: number): Promise<void> {
+    const violations: Violation[] = [];
+    const byUrl = new Map<string, string>();
+    for (const d of drafts) if (d.notifyUrl && !byUrl.has(d.notifyUrl)) byUrl.set(d.notifyUrl, d.notifyUrlPath);
+    for (const [url, property] of byUrl) {
+      const problem = await this.urlProblem(url, now);
+      if (problem) violations.push({ property, violation: problem });
+    }
+    if (violations.length) throw badRequest(violations);
+  }
+
+  private async urlProblem(url: string, now: number): Promise<string | null> {
+    const cached = this.urlChecks.get(url);
+    if (cached && cached.until > now) return cached.problem;
+    let problem: string | null = null;
+    try {
+      await resolveTarget(checkTargetUrl(url, this.deps.targetPolicy), this.deps.targetPolicy);
+    } catch (error) {
+      if (!(error instanceof TargetRefused)) throw new ApiError('GENERAL_ERROR');
+      problem = `is not an allowed webhook URL: ${error.message}`;
+    }
+    if (this.urlChecks.size > 10_000) this.urlChecks.clear();
+    this.urlChecks.set(url, { problem, until: now + URL_CHECK_CACHE_MS });
+    return problem;
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Turns a v2 (`/sms/2/text/advanced`) or v3 (`/sms/3/messages`) request into one list of
+ * outbound drafts, one per destination, so everything after intake is version-blind except
+ * for the `family` that decides how reports are rendered.
+ */
+import { parseInfobipTime } from '../lib/infobip-time.ts';
+import { newBulkId, newMessageId } from '../lib/ids.ts';
+import { badRequest, type Violation } from '../http/errors.ts';
+import type { ApiFamily } from '../store/schema.ts';
+import type { V2Request, V3Request } from './sms-schemas.ts';
+
+export const MAX_VALIDITY_MS = 48 * 3_600_000;
+export const MAX_SCHEDULE_AHEAD_MS = 180 * 86_400_000;
+export const MAX_DESTINATIONS_PER_REQUEST = 10_000;
+const MAX_BULK_ID = 100;
+const MAX_MESSAGE_ID = 200;
+
+export interface OutboundDraft {
+  /** Index of the message in the request and of the destination within it, for violations. */
+  path: string;
+  clientMessageId: string | undefined;
+  messageId: string;
+  to: string;
+  sender: string | null;
+  text: string;
+  binary: boolean;
+  notifyUrl: string | null;
+  notifyUrlPath: string;
+  contentType: string;
+  notify: boolean;
+  intermediate: boolean;
+  callbackData: string | null;
+  validityMs: number;
+  entityId: string | null;
+  applicationId: string | null;
+  campaignReferenceId: string | null;
+  options: Record<string, unknown> | null;
+}
+
+export interface OutboundRequest {
+  family: ApiFamily;
+  bulkId: string;
+  /** Epoch ms, or null to send at once. */
+  sendAt: number | null;
+  includeCount: boolean;
+  drafts: OutboundDraft[];
+}
+
+function compact(options: Record<string, unknown>): Record<string, unknown> | null {
+  const kept = Object.entries(options).filter(([, v]) => v !== undefined);
+  return kept.length ? Object.fromEntries(kept) : null;
+}
+
+function parseSendAt(raw: string | undefined, property: string, now: number, violations: Violation[]): number | null {
+  if (raw === undefined) return null;
+  const at = parseInfobipTime(raw);
+  if (Number.isNaN(at)) {
+    violations.push({ property, violation: "must be a date-time in the format yyyy-MM-dd'T'HH:mm:ss.SSSZ" });
+    return null;
+  }
+  if (at > now + MAX_SCHEDULE_AHEAD_MS) violations.push({ property, violation: 'must not be more than 180 days in the future' });
+  return at <= now ? null : at;
+}
+
+function checkDestinationCount(count: number): void {
+  if (count > MAX_DESTINATIONS_PER_REQUEST) {
+    throw badRequest([{ property: 'messages', violation: `must not contain more than ${MAX_DESTINATIONS_PER_REQUEST} destinations in total` }]);
+  }
+}
+
+const clip = (value: string | undefined, max: number) => (value === undefined ? undefined : value.slice(0, max));
+
+export function fromV2(body: V2Request, now: number): OutboundRequest {
+  const violations: Violation[] = [];
+  checkDestinationCount(body.messages.reduce((n, m) => n + m.destinations.length, 0));
+  let sendAt: number | null = null;
+  const drafts: OutboundDraft[] = [];
+  body.messages.forEach((m, i) => {
+    // v2 allows a sendAt per message; one request is one bulk, so the latest wins for the bulk.
+    const at = parseSendAt(m.sendAt, `messages[${i}].sendAt`, now, violations);
+    if (at !== null) sendAt = Math.max(sendAt ?? 0, at);
+    const validityMs = Math.min((m.validityPeriod ?? 2880) * 60_000, MAX_VALIDITY_MS);
+    m.destinations.forEach((d, j) => {
+      const clientMessageId = clip(d.messageId, MAX_MESSAGE_ID);
+      drafts.push({
+        path: `messages[${i}].destinations[${j}]`,
+        clientMessageId,
+        messageId: clientMessageId ?? newMessageId(),
+        to: d.to,
+        sender: m.from ?? null,
+        text: m.text ?? '',
+        binary: false,
+        notifyUrl: m.notifyUrl || null,
+        notifyUrlPath: `messages[${i}].notifyUrl`,
+        contentType: m.notifyContentType ?? 'application/json',
+        notify: true,
+        intermediate: m.intermediateReport === true,
+        callbackData: m.callbackData ?? null,
+        validityMs,
+        entityId: m.entityId ?? null,
+        applicationId: m.applicationId ?? null,
+        campaignReferenceId: m.campaignReferenceId ?? null,
+        options: compact({
+          flash: m.flash,
+          deliveryTimeWindow: m.deliveryTimeWindow,
+          language: m.language,
+          transliteration: m.transliteration,
+          regional: m.regional,
+          urlOptions: body.urlOptions,
+          tracking: body.tracking,
+          sendingSpeedLimit: body.sendingSpeedLimit,
+        }),
+      });
+    });
+  });
+  if (violations.length) throw badRequest(violations);
+  return { family: 'sms-v2', bulkId: clip(body.bulkId, MAX_BULK_ID) || newBulkId(), sendAt, includeCount: body.includeSmsCountInResponse === true, drafts };
+}
+
+const UNIT_MS = { SECONDS: 1_000, MINUTES: 60_000, HOURS: 3_600_000 } as const;
+
+export function fromV3(body: V3Request, now: number): OutboundRequest {
+  const violations: Violation[] = [];
+  checkDestinationCount(body.messages.reduce((n, m) => n + m.destinations.length, 0));
+  const schedule = body.options?.schedule;
+  const sendAt = parseSendAt(schedule?.sendAt, 'options.schedule.sendAt', now, violations);
+  const drafts: OutboundDraft[] = [];
+  body.messages.forEach((m, i) => {
+    const validity = m.options?.validityPeriod;
+    const validityMs = validity ? Math.min(validity.amount * UNIT_MS[validity.timeUnit ?? 'MINUTES'], MAX_VALIDITY_MS) : MAX_VALIDITY_MS;
+    const binary = 'hex' in m.content;
+    const text = 'hex' in m.content ? m.content.hex.replaceAll(' ', '') : m.content.text;
+    if (binary && text.length % 2 !== 0) violations.push({ property: `messages[${i}].content.hex`, violation: 'must hold whole bytes (two hex digits each)' });
+    m.destinations.forEach((d, j) => {
+      const clientMessageId = clip(d.messageId, MAX_MESSAGE_ID);
+      drafts.push({
+        path: `messages[${i}].destinations[${j}]`,
+        clientMessageId,
+        messageId: clientMessageId ?? newMessageId(),
+        to: d.to,
+        sender: m.sender ?? null,
+        text,
+        binary,
+        notifyUrl: m.webhooks?.delivery?.url || null,
+        notifyUrlPath: `messages[${i}].webhooks.delivery.url`,
+        contentType: m.webhooks?.contentType ?? 'application/json',
+        notify: m.webhooks?.delivery?.notify !== false,
+        intermediate: m.webhooks?.delivery?.intermediateReport === true,
+        callbackData: m.webhooks?.callbackData ?? null,
+        validityMs,
+        entityId: m.options?.platform?.entityId ?? null,
+        applicationId: m.options?.platform?.applicationId ?? null,
+        campaignReferenceId: m.options?.campaignReferenceId ?? null,
+        options: compact({
+          flash: m.options?.flash,
+          deliveryTimeWindow: m.options?.deliveryTimeWindow,
+          regional: m.options?.regional,
+          content: binary ? m.content : undefined,
+          networkId: d.networkId,
+          tracking: body.options?.tracking,
+          sendingSpeedLimit: schedule?.sendingSpeedLimit,
+          conversionTracking: body.options?.conversionTracking,
+        }),
+      });
+    });
+  });
+  if (violations.length) throw badRequest(violations);
+  return { family: 'sms-v3', bulkId: clip(schedule?.bulkId, MAX_BULK_ID) || newBulkId(), sendAt, includeCount: body.options?.includeSmsCountInResponse === true, drafts };
+}

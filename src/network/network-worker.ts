@@ -1,0 +1,89 @@
+/**
+ * Runs the network's due work: claims due jobs, asks the connector what happens, and in the
+ * same transaction removes the jobs, schedules the connector's next steps and records the
+ * resulting events. A crash before commit leaves the jobs in place to run again.
+ */
+import { sql, type Kysely } from 'kysely';
+import { recordEvents } from '../events/recorder.ts';
+import type { StatusEvent } from '../events/status-event.ts';
+import type { PassResult } from '../lib/worker-loop.ts';
+import { chunkRows, type DialectProfile } from '../store/database.ts';
+import type { Database, MessageRow, NewNetworkJob } from '../store/schema.ts';
+import type { Connector } from './connector.ts';
+
+export interface NetworkWorkerDeps {
+  db: Kysely<Database>;
+  profile: DialectProfile;
+  connector: Connector;
+  batchSize: number;
+  /** Called after a commit that recorded reports, so the dispatcher can look at once. */
+  onReports: () => void;
+}
+
+export function createNetworkPass(deps: NetworkWorkerDeps): (now: number) => Promise<PassResult> {
+  const { db, profile, connector, batchSize } = deps;
+
+  return async function networkPass(now: number): Promise<PassResult> {
+    const { claimed, pushed } = await db.transaction().execute(async (trx) => {
+      let claim = trx
+        .selectFrom('network_jobs')
+        .select(['id', 'message_pk', 'step'])
+        .where('due_at', '<=', now)
+        .orderBy('due_at')
+        .orderBy('id')
+        .limit(batchSize);
+      if (profile.skipLocked) claim = claim.forUpdate().skipLocked();
+      const jobs = await claim.execute();
+      if (jobs.length === 0) return { claimed: 0, pushed: 0 };
+
+      const messages = new Map<number, MessageRow>();
+      for (const chunk of chunkRows(jobs, profile)) {
+        const rows = await trx
+          .selectFrom('messages')
+          .selectAll()
+          .where('pk', 'in', chunk.map((j) => j.message_pk))
+          .execute();
+        for (const row of rows) messages.set(row.pk, row);
+      }
+
+      const events: StatusEvent[] = [];
+      const submitted: number[] = [];
+      const nextJobs: NewNetworkJob[] = [];
+      for (const job of jobs) {
+        const message = messages.get(job.message_pk);
+        if (!message || message.state === 'CANCELED' || message.state === 'FINAL') continue;
+        const sentAt = job.step === 'submit' ? now : message.sent_at;
+        if (job.step === 'submit') submitted.push(message.pk);
+        const outcome = connector.handle(
+          job.step,
+          { pk: message.pk, destination: message.destination, parts: message.parts, validityMs: Number(message.validity_ms), sentAt, mccMnc: message.mcc_mnc },
+          now,
+        );
+        for (const e of outcome.events) {
+          events.push({ messagePk: message.pk, ...e, doneAt: now, mccMnc: message.mcc_mnc });
+        }
+        if (outcome.next) {
+          nextJobs.push({ account_id: message.account_id, message_pk: message.pk, bulk_id: message.bulk_id, step: outcome.next.step, due_at: outcome.next.dueAt });
+        }
+      }
+
+      for (const chunk of chunkRows(jobs, profile)) {
+        await trx.deleteFrom('network_jobs').where('id', 'in', chunk.map((j) => j.id)).execute();
+      }
+      for (const chunk of chunkRows(submitted.map((pk) => ({ pk })), profile)) {
+        await trx
+          .updateTable('messages')
+          .set({ sent_at: now, state: sql<'SUBMITTED'>`case when state = 'SCHEDULED' then 'SUBMITTED' else state end` })
+          .where('pk', 'in', chunk.map((c) => c.pk))
+          .execute();
+      }
+      for (const chunk of chunkRows(nextJobs, profile)) await trx.insertInto('network_jobs').values(chunk).execute();
+      const recorded = await recordEvents(trx, profile, events, now);
+      return { claimed: jobs.length, pushed: recorded.pushed };
+    });
+    if (pushed > 0) deps.onReports();
+    if (claimed === batchSize) return { more: true, nextDueAt: null };
+    const next = await db.selectFrom('network_jobs').select((eb) => eb.fn.min('due_at').as('due')).executeTakeFirst();
+    return { more: false, nextDueAt: next?.due == null ? null : Number(next.due) };
+  };
+}

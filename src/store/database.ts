@@ -1,0 +1,64 @@
+/**
+ * Opens the database named by DATABASE_URL and runs migrations.
+ * Dialect differences are data in DialectProfile, not `if (sqlite)` scattered around.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
+import { migrations } from './migrations.ts';
+import type { Database } from './schema.ts';
+
+export interface DialectProfile {
+  name: 'sqlite' | 'postgres';
+  /** Claims may use FOR UPDATE SKIP LOCKED (several workers on one database). */
+  skipLocked: boolean;
+  /** Several processes may share the database. */
+  multiProcess: boolean;
+  /** Most bound parameters in one statement; bulk inserts are chunked below it. */
+  maxParameters: number;
+}
+
+const SQLITE: DialectProfile = { name: 'sqlite', skipLocked: false, multiProcess: false, maxParameters: 32_000 };
+
+export interface Store {
+  db: Kysely<Database>;
+  profile: DialectProfile;
+  /** The raw driver handle, for the few things only the driver can do (pragmas in tests). */
+  sqlite?: SQLite.Database;
+  close(): Promise<void>;
+}
+
+export async function openStore(databaseUrl: string): Promise<Store> {
+  const path = databaseUrl.slice('sqlite:'.length);
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SQLite(path);
+  // WAL lets readers run beside the single writer; a crashed process loses nothing that committed.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrate(db);
+  return { db, profile: SQLITE, sqlite, close: () => db.destroy() };
+}
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+async function migrate(db: Kysely<Database>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`database migration ${failed ?? ''} failed: ${String(error)}`);
+  }
+}
+
+/** Splits rows so one multi-row INSERT stays under the dialect's parameter limit. */
+export function chunkRows<T extends object>(rows: T[], profile: DialectProfile): T[][] {
+  if (rows.length === 0) return [];
+  const perRow = Math.max(1, Object.keys(rows[0]).length);
+  const size = Math.max(1, Math.floor(profile.maxParameters / perRow));
+  const chunks: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) chunks.push(rows.slice(i, i + size));
+  return chunks;
+}

@@ -1,0 +1,172 @@
+/**
+ * Forward-only migrations, typed as Kysely<any> so old migrations never depend on today's types.
+ * Column types are chosen to mean the same on SQLite and PostgreSQL (bigint times, integer flags).
+ */
+import { sql, type Kysely, type Migration } from 'kysely';
+
+const m0001: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('accounts')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('api_keys')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('secret_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('scopes', 'text', (c) => c.notNull())
+      .addColumn('enabled', 'integer', (c) => c.notNull())
+      .addColumn('valid_to', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('bulks')
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('bulk_id', 'text', (c) => c.notNull())
+      .addColumn('send_at', 'bigint')
+      .addColumn('status', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('bulks_pk', ['account_id', 'bulk_id'])
+      .execute();
+
+    await db.schema
+      .createTable('messages')
+      .addColumn('pk', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('message_id', 'text', (c) => c.notNull())
+      .addColumn('bulk_id', 'text', (c) => c.notNull())
+      .addColumn('family', 'text', (c) => c.notNull())
+      .addColumn('destination', 'text', (c) => c.notNull())
+      .addColumn('sender', 'text')
+      .addColumn('text', 'text', (c) => c.notNull())
+      .addColumn('parts', 'integer', (c) => c.notNull())
+      .addColumn('notify_url', 'text')
+      .addColumn('content_type', 'text', (c) => c.notNull())
+      .addColumn('notify', 'integer', (c) => c.notNull())
+      .addColumn('intermediate', 'integer', (c) => c.notNull())
+      .addColumn('callback_data', 'text')
+      .addColumn('validity_ms', 'bigint', (c) => c.notNull())
+      .addColumn('send_at', 'bigint')
+      .addColumn('entity_id', 'text')
+      .addColumn('application_id', 'text')
+      .addColumn('campaign_reference_id', 'text')
+      .addColumn('options', 'text')
+      .addColumn('mcc_mnc', 'text')
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('status_id', 'integer', (c) => c.notNull())
+      .addColumn('error_id', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('sent_at', 'bigint')
+      .addColumn('done_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('messages_account_message_id').on('messages').columns(['account_id', 'message_id']).execute();
+    await db.schema.createIndex('messages_account_bulk').on('messages').columns(['account_id', 'bulk_id']).execute();
+    await db.schema.createIndex('messages_account_created').on('messages').columns(['account_id', 'created_at']).execute();
+    await db.schema.createIndex('messages_created').on('messages').column('created_at').execute();
+
+    await db.schema
+      .createTable('network_jobs')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('message_pk', 'bigint', (c) => c.notNull())
+      .addColumn('bulk_id', 'text', (c) => c.notNull())
+      .addColumn('step', 'text', (c) => c.notNull())
+      .addColumn('due_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('network_jobs_due').on('network_jobs').columns(['due_at', 'id']).execute();
+    await db.schema.createIndex('network_jobs_bulk').on('network_jobs').columns(['account_id', 'bulk_id']).execute();
+    await db.schema.createIndex('network_jobs_message').on('network_jobs').column('message_pk').execute();
+
+    await db.schema
+      .createTable('reports')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('message_pk', 'bigint', (c) => c.notNull())
+      .addColumn('status_id', 'integer', (c) => c.notNull())
+      .addColumn('error_id', 'integer', (c) => c.notNull())
+      .addColumn('final', 'integer', (c) => c.notNull())
+      .addColumn('price_per_message', 'double precision', (c) => c.notNull())
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('mcc_mnc', 'text')
+      .addColumn('done_at', 'bigint', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('reports_message').on('reports').columns(['message_pk', 'id']).execute();
+    await db.schema.createIndex('reports_created').on('reports').column('created_at').execute();
+
+    await db.schema
+      .createTable('pull_queue')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('report_id', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('pull_queue_account').on('pull_queue').columns(['account_id', 'id']).execute();
+    await db.schema.createIndex('pull_queue_expires').on('pull_queue').column('expires_at').execute();
+
+    await db.schema
+      .createTable('outbox')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('report_id', 'bigint', (c) => c.notNull())
+      .addColumn('message_pk', 'bigint', (c) => c.notNull())
+      .addColumn('target_url', 'text', (c) => c.notNull())
+      .addColumn('family', 'text', (c) => c.notNull())
+      .addColumn('content_type', 'text', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('delivery_id', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('outbox_ready').on('outbox').columns(['state', 'id']).execute();
+    await db.schema.createIndex('outbox_order').on('outbox').columns(['message_pk', 'target_url', 'report_id']).execute();
+    await db.schema.createIndex('outbox_delivery').on('outbox').column('delivery_id').execute();
+
+    await db.schema
+      .createTable('deliveries')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('target_url', 'text', (c) => c.notNull())
+      .addColumn('family', 'text', (c) => c.notNull())
+      .addColumn('content_type', 'text', (c) => c.notNull())
+      .addColumn('body', 'text', (c) => c.notNull())
+      .addColumn('report_count', 'integer', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('next_attempt_at', 'bigint')
+      .addColumn('lease_owner', 'text')
+      .addColumn('lease_until', 'bigint')
+      .addColumn('last_status_code', 'integer')
+      .addColumn('last_error', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('done_at', 'bigint')
+      .execute();
+    // Only waiting deliveries are in this index, so a large DELIVERED history costs nothing to claims.
+    await sql`create index deliveries_due on deliveries (next_attempt_at, target_url) where state in ('PENDING', 'RETRYING')`.execute(db);
+    await db.schema.createIndex('deliveries_done').on('deliveries').columns(['state', 'done_at']).execute();
+
+    await db.schema
+      .createTable('attempts')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('delivery_id', 'text', (c) => c.notNull())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('attempt', 'integer', (c) => c.notNull())
+      .addColumn('started_at', 'bigint', (c) => c.notNull())
+      .addColumn('duration_ms', 'integer', (c) => c.notNull())
+      .addColumn('status_code', 'integer')
+      .addColumn('error_class', 'text')
+      .addColumn('error', 'text')
+      .execute();
+    await db.schema.createIndex('attempts_delivery').on('attempts').columns(['delivery_id', 'attempt']).execute();
+    await db.schema.createIndex('attempts_started').on('attempts').column('started_at').execute();
+  },
+};
+
+export const migrations: Record<string, Migration> = {
+  '0001_core': m0001,
+};

@@ -1,0 +1,171 @@
+/**
+ * Kysely table types. Times are integer milliseconds since the epoch, always passed in
+ * from the injected clock, so SQLite and PostgreSQL behave alike.
+ * Booleans are stored as 0/1 integers for the same reason.
+ */
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export interface AccountsTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  account_id: string;
+  name: string;
+  /** SHA-256 of the secret; API key secrets are long random strings, so a fast hash is enough. */
+  secret_hash: string;
+  scopes: string; // JSON array
+  enabled: number;
+  valid_to: number | null;
+  created_at: number;
+}
+
+export interface BulksTable {
+  account_id: string;
+  bulk_id: string;
+  send_at: number | null;
+  /** Only operator-set states are stored (PAUSED, CANCELED); the rest is derived from messages. */
+  status: string | null;
+  created_at: number;
+}
+
+export type MessageState = 'SCHEDULED' | 'SUBMITTED' | 'FINAL' | 'CANCELED' | 'REJECTED';
+export type ApiFamily = 'sms-v2' | 'sms-v3';
+
+export interface MessagesTable {
+  pk: Generated<number>;
+  account_id: string;
+  message_id: string;
+  bulk_id: string;
+  family: ApiFamily;
+  destination: string;
+  sender: string | null;
+  text: string;
+  parts: number;
+  notify_url: string | null;
+  content_type: string;
+  /** 0 when the client asked for no delivery report push (v3 webhooks.delivery.notify=false). */
+  notify: number;
+  intermediate: number;
+  callback_data: string | null;
+  validity_ms: number;
+  send_at: number | null;
+  entity_id: string | null;
+  application_id: string | null;
+  campaign_reference_id: string | null;
+  /** Request options that are stored but not acted on yet (tracking, regional, flash, ...). */
+  options: string | null;
+  mcc_mnc: string | null;
+  state: MessageState;
+  status_id: number;
+  error_id: number;
+  created_at: number;
+  sent_at: number | null;
+  done_at: number | null;
+}
+
+export type NetworkStep = 'submit' | 'final' | 'expire';
+
+/** Work the network connector has promised to do later: submits at sendAt, due reports, expiries. */
+export interface NetworkJobsTable {
+  id: Generated<number>;
+  account_id: string;
+  message_pk: number;
+  bulk_id: string;
+  step: NetworkStep;
+  /** null while the job's bulk is paused. */
+  due_at: number | null;
+}
+
+export interface ReportsTable {
+  id: Generated<number>;
+  account_id: string;
+  message_pk: number;
+  status_id: number;
+  error_id: number;
+  final: number;
+  price_per_message: number;
+  currency: string;
+  mcc_mnc: string | null;
+  done_at: number;
+  created_at: number;
+}
+
+export interface PullQueueTable {
+  id: Generated<number>;
+  account_id: string;
+  report_id: number;
+  expires_at: number;
+}
+
+export type OutboxState = 'READY' | 'BATCHED' | 'DONE' | 'DROPPED';
+
+export interface OutboxTable {
+  id: Generated<number>;
+  account_id: string;
+  report_id: number;
+  message_pk: number;
+  target_url: string;
+  family: ApiFamily;
+  content_type: string;
+  state: OutboxState;
+  delivery_id: string | null;
+  created_at: number;
+}
+
+export type DeliveryState = 'PENDING' | 'RETRYING' | 'DELIVERED' | 'DROPPED';
+
+export interface DeliveriesTable {
+  id: string;
+  account_id: string;
+  target_url: string;
+  family: ApiFamily;
+  content_type: string;
+  body: string;
+  report_count: number;
+  state: DeliveryState;
+  /** Attempts started, counted at claim time so a crash mid-attempt still uses one up. */
+  attempts: number;
+  next_attempt_at: number | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: number;
+  done_at: number | null;
+}
+
+export interface AttemptsTable {
+  id: Generated<number>;
+  delivery_id: string;
+  account_id: string;
+  attempt: number;
+  started_at: number;
+  duration_ms: number;
+  status_code: number | null;
+  error_class: string | null;
+  error: string | null;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  api_keys: ApiKeysTable;
+  bulks: BulksTable;
+  messages: MessagesTable;
+  network_jobs: NetworkJobsTable;
+  reports: ReportsTable;
+  pull_queue: PullQueueTable;
+  outbox: OutboxTable;
+  deliveries: DeliveriesTable;
+  attempts: AttemptsTable;
+}
+
+export type MessageRow = Selectable<MessagesTable>;
+export type NewMessage = Insertable<MessagesTable>;
+export type ReportRow = Selectable<ReportsTable>;
+export type DeliveryRow = Selectable<DeliveriesTable>;
+export type NewOutboxRow = Insertable<OutboxTable>;
+export type NewNetworkJob = Insertable<NetworkJobsTable>;

@@ -1,0 +1,260 @@
+/**
+ * The dispatcher: forms deliveries from the outbox, claims the due ones within each target's
+ * window and the global cap, POSTs them, and records every attempt. Completions are written in
+ * batches, one transaction per batch, conditional on still holding the lease.
+ *
+ * Isolation: a target never has more than WEBHOOK_WINDOW requests in flight, so a hanging
+ * target can hold at most its window of the WEBHOOK_MAX_IN_FLIGHT slots. Within a target, fresh
+ * deliveries and retries are two lanes that share its window, so a backlog of retries cannot
+ * starve fresh reports.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import type { PassResult } from '../lib/worker-loop.ts';
+import { chunkRows, type DialectProfile } from '../store/database.ts';
+import type { Database } from '../store/schema.ts';
+import type { HttpSender, SendResult } from './http-sender.ts';
+import { formDeliveries } from './outbox.ts';
+import { nextAttemptAt } from './retry-policy.ts';
+
+export interface DispatcherOptions {
+  bucketSize: number;
+  window: number;
+  maxInFlight: number;
+  retryMinuteMs: number;
+  /** How long a claim is ours before another worker may take it over. */
+  leaseMs: number;
+}
+
+interface Claimed {
+  id: string;
+  account_id: string;
+  target_url: string;
+  content_type: string;
+  body: string;
+  attempts: number;
+}
+
+interface Completion {
+  delivery: Claimed;
+  startedAt: number;
+  result: SendResult;
+}
+
+const WAITING = ['PENDING', 'RETRYING'] as const;
+
+export class Dispatcher {
+  readonly owner = randomUUID();
+  private inFlightByTarget = new Map<string, number>();
+  private inFlight = 0;
+  private pending: Completion[] = [];
+  private flushing: Promise<void> | null = null;
+  private idle: Array<() => void> = [];
+  /** Rung when completions free a slot or unblock the next report of a message. */
+  onProgress: () => void = () => {};
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly profile: DialectProfile,
+    private readonly sender: HttpSender,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly options: DispatcherOptions,
+  ) {}
+
+  /** After a crash nothing is in flight in this process: every lease it held is void. */
+  async releaseStaleLeases(): Promise<number> {
+    const result = await this.db
+      .updateTable('deliveries')
+      .set({ lease_owner: null, lease_until: null })
+      .where('lease_until', 'is not', null)
+      .where('state', 'in', WAITING)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  pass = async (now: number): Promise<PassResult> => {
+    const formed = await formDeliveries(this.db, this.profile, now, { bucketSize: this.options.bucketSize, limit: Math.max(1000, this.options.bucketSize * 10) });
+    const claimed = await this.claim(now);
+    for (const delivery of claimed) this.start(delivery);
+    const next = await this.db
+      .selectFrom('deliveries')
+      .select((eb) => eb.fn.min('next_attempt_at').as('due'))
+      .where('state', 'in', WAITING)
+      .where('next_attempt_at', '>', now)
+      .executeTakeFirst();
+    return { more: formed.more, nextDueAt: next?.due == null ? null : Number(next.due) };
+  };
+
+  private async claim(now: number): Promise<Claimed[]> {
+    const free = this.options.maxInFlight - this.inFlight;
+    if (free <= 0) return [];
+    const full = [...this.inFlightByTarget].filter(([, n]) => n >= this.options.window).map(([url]) => url);
+    return this.db.transaction().execute(async (trx) => {
+      // Up to `window` candidates per target and lane; windows and the global cap are applied below.
+      const candidates = await sql<{ id: string; target_url: string; fresh: number }>`
+        select id, target_url, fresh from (
+          select id, target_url, next_attempt_at, case when attempts = 0 then 1 else 0 end as fresh,
+                 row_number() over (partition by target_url, attempts = 0 order by next_attempt_at, id) as rn
+          from deliveries
+          where state in ('PENDING', 'RETRYING') and next_attempt_at <= ${now}
+            and (lease_until is null or lease_until < ${now})
+            ${full.length ? sql`and target_url not in (${sql.join(full)})` : sql``}
+        ) as due
+        where rn <= ${this.options.window}
+        order by next_attempt_at, id`.execute(trx);
+      const chosen = this.choose(candidates.rows, free);
+      if (chosen.length === 0) return [];
+      const claimed: Claimed[] = [];
+      for (const chunk of chunkRows(chosen.map((id) => ({ id })), this.profile)) {
+        const rows = await trx
+          .updateTable('deliveries')
+          .set((eb) => ({ attempts: eb('attempts', '+', 1), lease_owner: this.owner, lease_until: now + this.options.leaseMs }))
+          .where('id', 'in', chunk.map((c) => c.id))
+          .where('state', 'in', WAITING)
+          .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+          .returning(['id', 'account_id', 'target_url', 'content_type', 'body', 'attempts'])
+          .execute();
+        claimed.push(...rows);
+      }
+      return claimed;
+    });
+  }
+
+  /** Per target: alternate fresh and retry lanes up to the free window; overall: the global cap. */
+  private choose(candidates: Array<{ id: string; target_url: string; fresh: number }>, free: number): string[] {
+    const lanes = new Map<string, { fresh: string[]; retry: string[] }>();
+    for (const c of candidates) {
+      let lane = lanes.get(c.target_url);
+      if (!lane) lanes.set(c.target_url, (lane = { fresh: [], retry: [] }));
+      (Number(c.fresh) === 1 ? lane.fresh : lane.retry).push(c.id);
+    }
+    const chosen: string[] = [];
+    for (const [target, lane] of lanes) {
+      let room = this.options.window - (this.inFlightByTarget.get(target) ?? 0);
+      while (room > 0 && chosen.length < free && (lane.fresh.length || lane.retry.length)) {
+        const fromFresh = lane.fresh.length > 0 && (lane.retry.length === 0 || room % 2 === 0);
+        chosen.push((fromFresh ? lane.fresh : lane.retry).shift()!);
+        room--;
+      }
+      if (chosen.length >= free) break;
+    }
+    return chosen;
+  }
+
+  private start(delivery: Claimed): void {
+    this.inFlight++;
+    this.inFlightByTarget.set(delivery.target_url, (this.inFlightByTarget.get(delivery.target_url) ?? 0) + 1);
+    const startedAt = this.clock.now();
+    void this.sender
+      .send({
+        url: delivery.target_url,
+        body: delivery.body,
+        contentType: delivery.content_type,
+        headers: { 'webhook-id': delivery.id, 'webhook-timestamp': String(Math.floor(startedAt / 1000)) },
+      })
+      .then((result) => {
+        this.pending.push({ delivery, startedAt, result });
+        this.scheduleFlush();
+      });
+  }
+
+  private scheduleFlush(): void {
+    this.flushing ??= new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.flush())
+      .finally(() => {
+        this.flushing = null;
+        if (this.pending.length) this.scheduleFlush();
+        else if (this.inFlight === 0) for (const wake of this.idle.splice(0)) wake();
+      });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    try {
+      await this.complete(batch);
+    } catch (error) {
+      // Keep the results and try again: the lease keeps the deliveries ours meanwhile, and if
+      // we die first they are simply sent again (at-least-once).
+      this.log.error({ err: error, count: batch.length }, 'recording webhook attempts failed; will retry');
+      this.pending.unshift(...batch);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return;
+    }
+    for (const { delivery } of batch) {
+      this.inFlight--;
+      const left = (this.inFlightByTarget.get(delivery.target_url) ?? 1) - 1;
+      if (left > 0) this.inFlightByTarget.set(delivery.target_url, left);
+      else this.inFlightByTarget.delete(delivery.target_url);
+    }
+    this.onProgress();
+  }
+
+  private async complete(batch: Completion[]): Promise<void> {
+    const now = this.clock.now();
+    await this.db.transaction().execute(async (trx) => {
+      const attemptRows = batch.map(({ delivery, startedAt, result }) => ({
+        delivery_id: delivery.id,
+        account_id: delivery.account_id,
+        attempt: delivery.attempts,
+        started_at: startedAt,
+        duration_ms: result.durationMs,
+        status_code: result.statusCode,
+        error_class: result.errorClass,
+        error: result.error,
+      }));
+      for (const chunk of chunkRows(attemptRows, this.profile)) await trx.insertInto('attempts').values(chunk).execute();
+
+      const delivered = batch.filter((c) => c.result.ok);
+      for (const chunk of chunkRows(delivered.map((c) => ({ id: c.delivery.id, code: c.result.statusCode })), this.profile)) {
+        const ids = chunk.map((c) => c.id);
+        const done = await trx
+          .updateTable('deliveries')
+          .set({ state: 'DELIVERED', done_at: now, next_attempt_at: null, lease_owner: null, lease_until: null, last_status_code: chunk[0].code, last_error: null })
+          .where('id', 'in', ids)
+          .where('lease_owner', '=', this.owner)
+          .returning('id')
+          .execute();
+        if (done.length) await trx.updateTable('outbox').set({ state: 'DONE' }).where('delivery_id', 'in', done.map((d) => d.id)).execute();
+      }
+
+      for (const { delivery, startedAt, result } of batch.filter((c) => !c.result.ok)) {
+        const next = nextAttemptAt(delivery.attempts, startedAt, this.options.retryMinuteMs);
+        const updated = await trx
+          .updateTable('deliveries')
+          .set({
+            state: next === null ? 'DROPPED' : 'RETRYING',
+            next_attempt_at: next,
+            done_at: next === null ? now : null,
+            lease_owner: null,
+            lease_until: null,
+            last_status_code: result.statusCode,
+            last_error: result.error,
+          })
+          .where('id', '=', delivery.id)
+          .where('lease_owner', '=', this.owner)
+          .executeTakeFirst();
+        if (next === null && Number(updated.numUpdatedRows) > 0) {
+          await trx.updateTable('outbox').set({ state: 'DROPPED' }).where('delivery_id', '=', delivery.id).execute();
+          this.log.warn({ deliveryId: delivery.id, target: delivery.target_url, attempts: delivery.attempts }, 'webhook delivery dropped after its last attempt');
+        }
+      }
+    });
+  }
+
+  /** Waits for in-flight requests to finish and be recorded, at most `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    if (this.inFlight === 0 && this.pending.length === 0) return true;
+    const drained = new Promise<boolean>((resolve) => this.idle.push(() => resolve(true)));
+    const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
+    return Promise.race([drained, timeout]);
+  }
+
+  /** Gives back the leases of requests still in flight at shutdown, so a restart retries them at once. */
+  async releaseOwnLeases(): Promise<void> {
+    await this.db.updateTable('deliveries').set({ lease_owner: null, lease_until: null }).where('lease_owner', '=', this.owner).where('state', 'in', WAITING).execute();
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * One webhook POST. Success is a 2xx within the connect and read timeouts; everything else —
+ * other statuses (redirects are never followed), DNS/connect/TLS/reset errors, timeouts and a
+ * target refused by target safety — is a failed attempt with an error class for the log.
+ */
+import { Agent, request } from 'undici';
+import { checkTargetUrl, safeLookup, TargetRefused, type TargetPolicy } from './target-safety.ts';
+
+export type ErrorClass = 'dns' | 'connect' | 'timeout' | 'tls' | 'reset' | 'http-status' | 'blocked';
+
+export interface SendResult {
+  ok: boolean;
+  statusCode: number | null;
+  errorClass: ErrorClass | null;
+  error: string | null;
+  durationMs: number;
+}
+
+export interface SendRequest {
+  url: string;
+  body: string;
+  contentType: string;
+  headers: Record<string, string>;
+}
+
+export interface SenderOptions {
+  policy: TargetPolicy;
+  connectTimeoutMs: number;
+  readTimeoutMs: number;
+}
+
+const RESPONSE_EXCERPT_BYTES = 4096;
+
+function classify(error: unknown): { errorClass: ErrorClass; message: string } {
+  let e = error as { code?: string; message?: string; cause?: unknown } | undefined;
+  // undici wraps the socket error; the useful code is usually on the cause.
+  for (let depth = 0; e && depth < 4; depth++) {
+    if (e instanceof TargetRefused) return { errorClass: e.reason === 'dns' ? 'dns' : 'blocked', message: e.message };
+    const code = e.code ?? '';
+    const message = e.message ?? String(e);
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { errorClass: 'dns', message };
+    if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT') {
+      return { errorClass: 'timeout', message };
+    }
+    if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /certificate|SSL|TLS/i.test(message)) return { errorClass: 'tls', message };
+    if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return { errorClass: 'connect', message };
+    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') return { errorClass: 'reset', message };
+    if (!e.cause) return { errorClass: 'connect', message };
+    e = e.cause as typeof e;
+  }
+  return { errorClass: 'connect', message: String(error) };
+}
+
+export class HttpSender {
+  private readonly agent: Agent;
+
+  constructor(private readonly options: SenderOptions) {
+    this.agent = new Agent({
+      connect: { timeout: options.connectTimeoutMs, lookup: safeLookup(options.policy) },
+      headersTimeout: options.readTimeoutMs,
+      bodyTimeout: options.readTimeoutMs,
+      keepAliveTimeout: 4_000,
+    });
+  }
+
+  async send(req: SendRequest, startedAt: number = performance.now()): Promise<SendResult> {
+    const elapsed = () => Math.round(performance.now() - startedAt);
+    try {
+      // Literal IP hosts never reach the lookup hook, so they are checked here, every time.
+      checkTargetUrl(req.url, this.options.policy);
+      const response = await request(req.url, {
+        method: 'POST',
+        dispatcher: this.agent,
+        body: req.body,
+        headers: { 'content-type': req.contentType, 'user-agent': 'Hookline-Webhooks/1', ...req.headers },
+      });
+      // Read at most a small excerpt; a receiver's large answer must not cost us memory.
+      let read = 0;
+      for await (const chunk of response.body) {
+        read += (chunk as Buffer).length;
+        if (read >= RESPONSE_EXCERPT_BYTES) {
+          response.body.destroy();
+          break;
+        }
+      }
+      const ok = response.statusCode >= 200 && response.statusCode < 300;
+      return {
+        ok,
+        statusCode: response.statusCode,
+        errorClass: ok ? null : 'http-status',
+        error: ok ? null : `HTTP ${response.statusCode}`,
+        durationMs: elapsed(),
+      };
+    } catch (error) {
+      const { errorClass, message } = classify(error);
+      return { ok: false, statusCode: null, errorClass, error: message.slice(0, 500), durationMs: elapsed() };
+    }
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Forms deliveries from reports waiting in the outbox. A delivery is one POST body: up to
+ * WEBHOOK_BUCKET_SIZE reports of one (account, target URL, payload family, content type).
+ * There is no lingering to fill a bucket — whatever is due now goes now.
+ *
+ * Per-message order: a report is not batched while an earlier report of the same message to
+ * the same target is still READY or BATCHED (not yet delivered or dropped).
+ */
+import type { Kysely } from 'kysely';
+import { newDeliveryId } from '../lib/ids.ts';
+import { loadReportViews } from '../messaging/report-shape.ts';
+import { chunkRows, type DialectProfile } from '../store/database.ts';
+import type { ApiFamily, Database } from '../store/schema.ts';
+import { renderDeliveryBody } from './render.ts';
+
+export interface FormOptions {
+  bucketSize: number;
+  /** Most outbox rows looked at in one pass. */
+  limit: number;
+}
+
+export async function formDeliveries(db: Kysely<Database>, profile: DialectProfile, now: number, options: FormOptions): Promise<{ formed: number; more: boolean }> {
+  return db.transaction().execute(async (trx) => {
+    let query = trx
+      .selectFrom('outbox as o')
+      .select(['o.id', 'o.account_id', 'o.report_id', 'o.target_url', 'o.family', 'o.content_type'])
+      .where('o.state', '=', 'READY')
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('outbox as p')
+              .select('p.id')
+              .whereRef('p.message_pk', '=', 'o.message_pk')
+              .whereRef('p.target_url', '=', 'o.target_url')
+              .whereRef('p.report_id', '<', 'o.report_id')
+              .where('p.state', 'in', ['READY', 'BATCHED']),
+          ),
+        ),
+      )
+      .orderBy('o.id')
+      .limit(options.limit);
+    if (profile.skipLocked) query = query.forUpdate().skipLocked();
+    const rows = await query.execute();
+    if (rows.length === 0) return { formed: 0, more: false };
+
+    const groups = new Map<string, typeof rows>();
+    for (const row of rows) {
+      const key = JSON.stringify([row.account_id, row.target_url, row.family, row.content_type]);
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = []));
+      group.push(row);
+    }
+
+    const views = new Map((await loadReportViews(trx, rows.map((r) => Number(r.report_id)))).map((v) => [Number(v.report_id), v]));
+    const deliveries: Database['deliveries'][] = [];
+    const members: Array<{ deliveryId: string; outboxIds: number[] }> = [];
+    for (const group of groups.values()) {
+      for (let i = 0; i < group.length; i += options.bucketSize) {
+        const bucket = group.slice(i, i + options.bucketSize);
+        const first = bucket[0];
+        const id = newDeliveryId();
+        const reports = bucket.map((r) => views.get(Number(r.report_id))).filter((v) => v !== undefined);
+        deliveries.push({
+          id,
+          account_id: first.account_id,
+          target_url: first.target_url,
+          family: first.family as ApiFamily,
+          content_type: first.content_type,
+          body: renderDeliveryBody(first.family as ApiFamily, first.content_type, reports),
+          report_count: bucket.length,
+          state: 'PENDING',
+          attempts: 0,
+          next_attempt_at: now,
+          lease_owner: null,
+          lease_until: null,
+          last_status_code: null,
+          last_error: null,
+          created_at: now,
+          done_at: null,
+        });
+        members.push({ deliveryId: id, outboxIds: bucket.map((r) => Number(r.id)) });
+      }
+    }
+    for (const chunk of chunkRows(deliveries, profile)) await trx.insertInto('deliveries').values(chunk).execute();
+    for (const { deliveryId, outboxIds } of members) {
+      await trx.updateTable('outbox').set({ state: 'BATCHED', delivery_id: deliveryId }).where('id', 'in', outboxIds).execute();
+    }
+    return { formed: deliveries.length, more: rows.length === options.limit };
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * Starts a real Hookline (real HTTP server, real SQLite file in a temp dir) for a test, with a
+ * known API key, and tears it down afterwards. Config goes through loadConfig like production.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createHookline, type Hookline } from '../../src/app.ts';
+import type { Clock } from '../../src/clock.ts';
+import { loadConfig } from '../../src/config.ts';
+
+export const TEST_API_KEY = 'test-key-0123456789abcdef';
+
+export interface TestGateway {
+  hookline: Hookline;
+  baseUrl: string;
+  dir: string;
+  /** fetch against the gateway with the test key (JSON in, parsed JSON out). */
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'hookline-test-'));
+}
+
+export async function startGateway(env: Record<string, string> = {}, options: { clock?: Clock; dir?: string } = {}): Promise<TestGateway> {
+  const dir = options.dir ?? tempDir();
+  const config = loadConfig({ PORT: '0', API_KEY: TEST_API_KEY, DATABASE_URL: `sqlite:${join(dir, 'hookline.db')}`, LOG_LEVEL: 'silent', SIMULATOR_DELAY_MS: '0', ...env });
+  const hookline = await createHookline(config, { clock: options.clock, logger: pino({ level: config.logLevel }) });
+  const baseUrl = await hookline.start();
+  return {
+    hookline,
+    baseUrl,
+    dir,
+    async api(method, path, body, headers = {}) {
+      const response = await fetch(baseUrl + path, {
+        method,
+        headers: { authorization: `App ${TEST_API_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        /* not JSON: keep the text */
+      }
+      return { status: response.status, body: parsed, headers: response.headers };
+    },
+    async close() {
+      await hookline.stop();
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
