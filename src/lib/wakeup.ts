@@ -8,8 +8,9 @@ export class Wakeup {
   private controller: AbortController | null = null;
 
   ring(): void {
-    this.pending = true;
-    this.controller?.abort();
+    // Wake the armed waiter if there is one; otherwise remember the ring for the next arm().
+    if (this.controller && !this.controller.signal.aborted) this.controller.abort();
+    else this.pending = true;
   }
 
   /** An AbortSignal that fires on the next ring (at once if one is pending). */
