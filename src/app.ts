@@ -109,7 +109,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
       await Promise.all(Object.values(loops).map((loop) => loop.stop()));
       const drained = await dispatcher.drain(SHUTDOWN_GRACE_MS);
       if (!drained) await dispatcher.releaseOwnLeases();
-      await sender.close();
+      await sender.close(!drained);
       await store.close();
     },
   };

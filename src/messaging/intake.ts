@@ -3,7 +3,7 @@
  * whole request in ONE transaction — messages, their network work, and the final reports of
  * rejected destinations. Only after commit is the client answered 200.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { ApiError, badRequest, type Violation } from '../http/errors.ts';
 import { recordEvents } from '../events/recorder.ts';
 import type { StatusEvent } from '../events/status-event.ts';
@@ -44,8 +44,17 @@ export class Intake {
 
   async accept(accountId: string, request: OutboundRequest, now: number): Promise<IntakeResult> {
     await this.checkWebhookUrls(request.drafts, now);
-    const duplicates = await this.findDuplicates(accountId, request.drafts, now);
+    // The duplicate check and the inserts share one transaction, so two concurrent requests
+    // cannot both claim the same client messageId.
+    const { items, stored } = await this.deps.db.transaction().execute(async (trx) => {
+      const duplicates = await this.findDuplicates(trx, accountId, request.drafts, now);
+      return this.decideAndPersist(trx, accountId, request, duplicates, now);
+    });
+    if (stored > 0) this.deps.onAccepted();
+    return { bulkId: request.bulkId, items };
+  }
 
+  private async decideAndPersist(trx: Transaction<Database>, accountId: string, request: OutboundRequest, duplicates: Set<string>, now: number) {
     const items: IntakeResult['items'] = [];
     const accepted: NewMessage[] = [];
     const rejected: NewMessage[] = [];
@@ -63,9 +72,8 @@ export class Intake {
       (statusId === STATUS.PENDING_ACCEPTED ? accepted : rejected).push(row);
     }
 
-    await this.persist(accountId, request, accepted, rejected, now);
-    if (accepted.length + rejected.length > 0) this.deps.onAccepted();
-    return { bulkId: request.bulkId, items };
+    await this.persist(trx, accountId, request, accepted, rejected, now);
+    return { items, stored: accepted.length + rejected.length };
   }
 
   private toRow(accountId: string, request: OutboundRequest, d: OutboundDraft, parts: number, statusId: number, now: number): NewMessage {
@@ -101,40 +109,38 @@ export class Intake {
     };
   }
 
-  private async persist(accountId: string, request: OutboundRequest, accepted: NewMessage[], rejected: NewMessage[], now: number) {
-    const { db, profile } = this.deps;
+  private async persist(trx: Transaction<Database>, accountId: string, request: OutboundRequest, accepted: NewMessage[], rejected: NewMessage[], now: number) {
+    const { profile } = this.deps;
     if (accepted.length + rejected.length === 0) return;
-    await db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('bulks')
-        .values({ account_id: accountId, bulk_id: request.bulkId, send_at: request.sendAt, status: null, created_at: now })
-        .onConflict((oc) => oc.columns(['account_id', 'bulk_id']).doUpdateSet({ send_at: request.sendAt }))
-        .execute();
-      const jobs: NewNetworkJob[] = [];
-      for (const chunk of chunkRows(accepted, profile)) {
-        const pks = await trx.insertInto('messages').values(chunk).returning('pk').execute();
-        for (const { pk } of pks) {
-          jobs.push({ account_id: accountId, message_pk: Number(pk), bulk_id: request.bulkId, step: 'submit', due_at: request.sendAt ?? now });
-        }
+    await trx
+      .insertInto('bulks')
+      .values({ account_id: accountId, bulk_id: request.bulkId, send_at: request.sendAt, status: null, created_at: now })
+      .onConflict((oc) => oc.columns(['account_id', 'bulk_id']).doUpdateSet({ send_at: request.sendAt }))
+      .execute();
+    const jobs: NewNetworkJob[] = [];
+    for (const chunk of chunkRows(accepted, profile)) {
+      const pks = await trx.insertInto('messages').values(chunk).returning('pk').execute();
+      for (const { pk } of pks) {
+        jobs.push({ account_id: accountId, message_pk: Number(pk), bulk_id: request.bulkId, step: 'submit', due_at: request.sendAt ?? now });
       }
-      for (const chunk of chunkRows(jobs, profile)) await trx.insertInto('network_jobs').values(chunk).execute();
+    }
+    for (const chunk of chunkRows(jobs, profile)) await trx.insertInto('network_jobs').values(chunk).execute();
 
-      const events: StatusEvent[] = [];
-      for (const chunk of chunkRows(rejected, profile)) {
-        const pks = await trx.insertInto('messages').values(chunk).returning(['pk', 'status_id']).execute();
-        for (const row of pks) {
-          events.push({ messagePk: Number(row.pk), statusId: row.status_id, errorId: ERROR.NO_ERROR, final: true, doneAt: now, pricePerMessage: 0, currency: 'EUR', mccMnc: null });
-        }
+    const events: StatusEvent[] = [];
+    for (const chunk of chunkRows(rejected, profile)) {
+      const pks = await trx.insertInto('messages').values(chunk).returning(['pk', 'status_id']).execute();
+      for (const row of pks) {
+        events.push({ messagePk: Number(row.pk), statusId: row.status_id, errorId: ERROR.NO_ERROR, final: true, doneAt: now, pricePerMessage: 0, currency: 'EUR', mccMnc: null });
       }
-      await recordEvents(trx, profile, events, now);
-    });
+    }
+    await recordEvents(trx, profile, events, now);
   }
 
-  private async findDuplicates(accountId: string, drafts: OutboundDraft[], now: number): Promise<Set<string>> {
+  private async findDuplicates(trx: Transaction<Database>, accountId: string, drafts: OutboundDraft[], now: number): Promise<Set<string>> {
     const ids = [...new Set(drafts.map((d) => d.clientMessageId).filter((id): id is string => id !== undefined))];
     const found = new Set<string>();
     for (const chunk of chunkRows(ids.map((id) => ({ id })), this.deps.profile)) {
-      const rows = await this.deps.db
+      const rows = await trx
         .selectFrom('messages')
         .select('message_id')
         .where('account_id', '=', accountId)

@@ -52,6 +52,7 @@ export class Dispatcher {
   private pending: Completion[] = [];
   private flushing: Promise<void> | null = null;
   private idle: Array<() => void> = [];
+  private closed = false;
   /** Rung when completions free a slot or unblock the next report of a message. */
   onProgress: () => void = () => {};
 
@@ -173,7 +174,8 @@ export class Dispatcher {
 
   private async flush(): Promise<void> {
     const batch = this.pending.splice(0);
-    if (batch.length === 0) return;
+    // After shutdown gave the leases back, late results are dropped: those deliveries are retried.
+    if (batch.length === 0 || this.closed) return;
     try {
       await this.complete(batch);
     } catch (error) {
@@ -208,13 +210,18 @@ export class Dispatcher {
       }));
       for (const chunk of chunkRows(attemptRows, this.profile)) await trx.insertInto('attempts').values(chunk).execute();
 
-      const delivered = batch.filter((c) => c.result.ok);
-      for (const chunk of chunkRows(delivered.map((c) => ({ id: c.delivery.id, code: c.result.statusCode })), this.profile)) {
-        const ids = chunk.map((c) => c.id);
+      // One statement per distinct success status (almost always just 200).
+      const deliveredByCode = new Map<number, string[]>();
+      for (const c of batch) {
+        if (!c.result.ok) continue;
+        const code = c.result.statusCode ?? 200;
+        deliveredByCode.set(code, [...(deliveredByCode.get(code) ?? []), c.delivery.id]);
+      }
+      for (const [code, ids] of deliveredByCode) for (const chunk of chunkRows(ids.map((id) => ({ id })), this.profile)) {
         const done = await trx
           .updateTable('deliveries')
-          .set({ state: 'DELIVERED', done_at: now, next_attempt_at: null, lease_owner: null, lease_until: null, last_status_code: chunk[0].code, last_error: null })
-          .where('id', 'in', ids)
+          .set({ state: 'DELIVERED', done_at: now, next_attempt_at: null, lease_owner: null, lease_until: null, last_status_code: code, last_error: null })
+          .where('id', 'in', chunk.map((c) => c.id))
           .where('lease_owner', '=', this.owner)
           .returning('id')
           .execute();
@@ -255,6 +262,7 @@ export class Dispatcher {
 
   /** Gives back the leases of requests still in flight at shutdown, so a restart retries them at once. */
   async releaseOwnLeases(): Promise<void> {
+    this.closed = true;
     await this.db.updateTable('deliveries').set({ lease_owner: null, lease_until: null }).where('lease_owner', '=', this.owner).where('state', 'in', WAITING).execute();
   }
 }

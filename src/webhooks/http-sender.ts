@@ -97,7 +97,8 @@ export class HttpSender {
     }
   }
 
-  close(): Promise<void> {
-    return this.agent.close();
+  /** Closes idle connections; with `abort`, also cuts requests still in flight. */
+  close(abort = false): Promise<void> {
+    return abort ? this.agent.destroy() : this.agent.close();
   }
 }
