@@ -21,7 +21,7 @@ import { Simulator } from './network/simulator.ts';
 import { openStore, type Store } from './store/database.ts';
 import { createSweepPass } from './store/sweeper.ts';
 import { Dispatcher } from './webhooks/dispatcher.ts';
-import { HttpSender } from './webhooks/http-sender.ts';
+import { HttpSender, maxAttemptMs } from './webhooks/http-sender.ts';
 
 const NETWORK_BATCH = 1_000;
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -49,13 +49,14 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   const { generatedSecret } = await apiKeys.bootstrap(config.apiKey);
   const targetPolicy = { allowPrivate: config.webhookAllowPrivate };
 
-  const sender = new HttpSender({ policy: targetPolicy, connectTimeoutMs: config.webhookConnectTimeoutMs, readTimeoutMs: config.webhookReadTimeoutMs });
+  const senderOptions = { policy: targetPolicy, connectTimeoutMs: config.webhookConnectTimeoutMs, readTimeoutMs: config.webhookReadTimeoutMs };
+  const sender = new HttpSender(senderOptions);
   const dispatcher = new Dispatcher(db, profile, sender, clock, logger.child({ worker: 'dispatcher' }), {
     bucketSize: config.webhookBucketSize,
     window: config.webhookWindow,
     maxInFlight: config.webhookMaxInFlight,
     retryMinuteMs: config.retryMinuteMs,
-    leaseMs: config.webhookConnectTimeoutMs + 2 * config.webhookReadTimeoutMs + 10_000,
+    leaseMs: maxAttemptMs(senderOptions) + 10_000,
   });
   const dispatcherLoop = new WorkerLoop('dispatcher', dispatcher.pass, clock, logger);
   dispatcher.onProgress = () => dispatcherLoop.wakeup.ring();
@@ -74,7 +75,8 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   );
   const sweeperLoop = new WorkerLoop('sweeper', createSweepPass(db, config.retentionHours * 3_600_000), clock, logger);
 
-  const intake = new Intake({ db, profile, targetPolicy, onAccepted: () => networkLoop.wakeup.ring() });
+  // Rejected destinations get their final report at intake: the dispatcher must look too.
+  const intake = new Intake({ db, profile, targetPolicy, onAccepted: () => { networkLoop.wakeup.ring(); dispatcherLoop.wakeup.ring(); } });
   const bulks = new Bulks(db, () => networkLoop.wakeup.ring());
 
   const server = createServer({ logger, maxBodyBytes: config.maxBodyBytes });

@@ -8,8 +8,8 @@ import type { Logger } from 'pino';
 import { toXml } from '../lib/xml.ts';
 import { ApiError, envelopeFamily, renderError, type Violation } from './errors.ts';
 
-const XML_LISTS: Record<string, string> = { messages: 'message', destinations: 'destination' };
-const xmlParser = new XMLParser({ parseTagValue: false, ignoreAttributes: true, isArray: (name) => Object.values(XML_LISTS).includes(name) });
+const XML_LISTS: Record<string, string> = { messages: 'message', destinations: 'destination', days: 'days' };
+const xmlParser = new XMLParser({ parseTagValue: false, ignoreAttributes: true, isArray: (name, jpath) => Object.entries(XML_LISTS).some(([list, item]) => name === item && String(jpath).endsWith(`${list}.${item}`)) });
 
 /** `<messages><message>…</message></messages>` → `messages: […]`, below the root element. */
 function unwrapXmlLists(value: unknown): unknown {

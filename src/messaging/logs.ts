@@ -14,9 +14,12 @@ import { errorObject, STATUS_GROUP_NAMES, STATUSES, statusObject } from './statu
 
 const LOG_WINDOW_MS = 48 * 3_600_000;
 
+// The spec types these filters as arrays: accept `?messageId=a,b` and `?messageId=a&messageId=b` alike.
+const IdList = T.Optional(T.Union([T.String({ maxLength: 2048 }), T.Array(T.String({ maxLength: 2048 }))]));
+
 const Common = {
-  bulkId: T.Optional(T.String({ maxLength: 2048 })),
-  messageId: T.Optional(T.String({ maxLength: 2048 })),
+  bulkId: IdList,
+  messageId: IdList,
   generalStatus: T.Optional(T.Union(STATUS_GROUP_NAMES.map((g) => T.Literal(g)))),
   sentSince: T.Optional(T.String()),
   sentUntil: T.Optional(T.String()),
@@ -25,14 +28,15 @@ const Common = {
   mnc: T.Optional(T.String()),
   applicationId: T.Optional(T.String()),
   entityId: T.Optional(T.String()),
-  campaignReferenceId: T.Optional(T.String()),
+  campaignReferenceId: IdList,
 };
 const V2LogQuery = T.Object({ ...Common, from: T.Optional(T.String()), to: T.Optional(T.String()) });
 const V3LogQuery = T.Object({ ...Common, sender: T.Optional(T.String()), destination: T.Optional(T.String()), useCursor: T.Optional(T.Boolean()), cursor: T.Optional(T.String()) });
 type V2LogQuery = Static<typeof V2LogQuery>;
 type V3LogQuery = Static<typeof V3LogQuery>;
 
-const list = (value: string | undefined) => (value ? value.split(',').map((v) => v.trim()).filter(Boolean) : []);
+const list = (value: string | string[] | undefined) =>
+  [value ?? []].flat().flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
 
 function time(value: string | undefined, property: string): number | undefined {
   if (value === undefined) return undefined;
@@ -106,7 +110,7 @@ export function registerLogRoutes(app: FastifyInstance, db: Kysely<Database>, cl
       ...(row.entity_id ? { entityId: row.entity_id } : {}),
       ...(row.campaign_reference_id ? { campaignReferenceId: row.campaign_reference_id } : {}),
     }));
-    return sendBody(request, reply, 'LogsResponse', { results });
+    return sendBody(request, reply, 'smsLogsResponse', { results });
   });
 
   app.get<{ Querystring: V3LogQuery }>('/sms/3/logs', { schema: { querystring: V3LogQuery } }, async (request, reply) => {
@@ -128,6 +132,6 @@ export function registerLogRoutes(app: FastifyInstance, db: Kysely<Database>, cl
       ...(row.campaign_reference_id ? { campaignReferenceId: row.campaign_reference_id } : {}),
     }));
     const page = useCursor ? { cursor: { limit, ...(rows.length === limit ? { nextCursor: String(rows[rows.length - 1].pk) } : {}) } } : {};
-    return sendBody(request, reply, 'LogsResponse', { results, ...page });
+    return sendBody(request, reply, 'LogResponse', { results, ...page });
   });
 }

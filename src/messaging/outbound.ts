@@ -7,7 +7,7 @@ import { parseInfobipTime } from '../lib/infobip-time.ts';
 import { newBulkId, newMessageId } from '../lib/ids.ts';
 import { badRequest, type Violation } from '../http/errors.ts';
 import type { ApiFamily } from '../store/schema.ts';
-import type { V2Request, V3Request } from './sms-schemas.ts';
+import type { V2BinaryRequest, V2Request, V3Request } from './sms-schemas.ts';
 
 export const MAX_VALIDITY_MS = 48 * 3_600_000;
 export const MAX_SCHEDULE_AHEAD_MS = 180 * 86_400_000;
@@ -70,7 +70,8 @@ function checkDestinationCount(count: number): void {
 
 const clip = (value: string | undefined, max: number) => (value === undefined ? undefined : value.slice(0, max));
 
-export function fromV2(body: V2Request, now: number): OutboundRequest {
+/** Text (`/sms/2/text/advanced`) and binary (`/sms/2/binary/advanced`) v2 requests. */
+export function fromV2(body: V2Request | V2BinaryRequest, now: number): OutboundRequest {
   const violations: Violation[] = [];
   checkDestinationCount(body.messages.reduce((n, m) => n + m.destinations.length, 0));
   let sendAt: number | null = null;
@@ -80,6 +81,9 @@ export function fromV2(body: V2Request, now: number): OutboundRequest {
     const at = parseSendAt(m.sendAt, `messages[${i}].sendAt`, now, violations);
     if (at !== null) sendAt = Math.max(sendAt ?? 0, at);
     const validityMs = Math.min((m.validityPeriod ?? 2880) * 60_000, MAX_VALIDITY_MS);
+    const binary = 'binary' in m;
+    const text = 'binary' in m ? m.binary.hex.replaceAll(' ', '') : (m.text ?? '');
+    if (binary && text.length % 2 !== 0) violations.push({ property: `messages[${i}].binary.hex`, violation: 'must hold whole bytes (two hex digits each)' });
     m.destinations.forEach((d, j) => {
       const clientMessageId = clip(d.messageId, MAX_MESSAGE_ID);
       drafts.push({
@@ -88,8 +92,8 @@ export function fromV2(body: V2Request, now: number): OutboundRequest {
         messageId: clientMessageId ?? newMessageId(),
         to: d.to,
         sender: m.from ?? null,
-        text: m.text ?? '',
-        binary: false,
+        text,
+        binary,
         notifyUrl: m.notifyUrl || null,
         notifyUrlPath: `messages[${i}].notifyUrl`,
         contentType: m.notifyContentType ?? 'application/json',
@@ -103,8 +107,9 @@ export function fromV2(body: V2Request, now: number): OutboundRequest {
         options: compact({
           flash: m.flash,
           deliveryTimeWindow: m.deliveryTimeWindow,
-          language: m.language,
-          transliteration: m.transliteration,
+          language: 'language' in m ? m.language : undefined,
+          transliteration: 'transliteration' in m ? m.transliteration : undefined,
+          binary: 'binary' in m ? m.binary : undefined,
           regional: m.regional,
           urlOptions: body.urlOptions,
           tracking: body.tracking,

@@ -1,11 +1,11 @@
 /** `POST /sms/2/text/advanced`, `POST /sms/3/messages` and `POST /sms/1/preview`. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.ts';
 import { sendBody } from '../http/server.ts';
 import type { Intake, IntakeResult } from './intake.ts';
 import { fromV2, fromV3 } from './outbound.ts';
 import { segment } from './segmentation.ts';
-import { PreviewRequest, V2Request, V3Request } from './sms-schemas.ts';
+import { PreviewRequest, V2BinaryRequest, V2Request, V3Request } from './sms-schemas.ts';
 import { statusObject } from './status-catalogue.ts';
 
 function v2Response(result: IntakeResult, includeCount: boolean) {
@@ -33,12 +33,14 @@ function v3Response(result: IntakeResult, includeCount: boolean) {
 }
 
 export function registerSendRoutes(app: FastifyInstance, intake: Intake, clock: Clock): void {
-  app.post<{ Body: V2Request }>('/sms/2/text/advanced', { schema: { body: V2Request } }, async (request, reply) => {
+  const sendV2 = async (request: FastifyRequest<{ Body: V2Request | V2BinaryRequest }>, reply: FastifyReply) => {
     const now = clock.now();
     const outbound = fromV2(request.body, now);
     const result = await intake.accept(request.principal.accountId, outbound, now);
-    return sendBody(request, reply, 'SMSResponse', v2Response(result, outbound.includeCount));
-  });
+    return sendBody(request, reply, 'smsResponse', v2Response(result, outbound.includeCount));
+  };
+  app.post('/sms/2/text/advanced', { schema: { body: V2Request } }, sendV2);
+  app.post('/sms/2/binary/advanced', { schema: { body: V2BinaryRequest } }, sendV2);
 
   app.post<{ Body: V3Request }>('/sms/3/messages', { schema: { body: V3Request } }, async (request, reply) => {
     const now = clock.now();

@@ -20,35 +20,54 @@ const UrlOptions = T.Object({
 });
 const ContentType = T.Union([T.Literal('application/json'), T.Literal('application/xml')]);
 
-export const V2Request = T.Object({
+const V2MessageFields = {
+  from: T.Optional(Str(64)),
+  destinations: T.Array(T.Object({ to: Str(64), messageId: T.Optional(T.String()) }), { minItems: 1 }),
+  flash: T.Optional(T.Boolean()),
+  notifyUrl: T.Optional(Str(2048)),
+  notifyContentType: T.Optional(ContentType),
+  callbackData: T.Optional(Str(4000)),
+  intermediateReport: T.Optional(T.Boolean()),
+  validityPeriod: T.Optional(T.Integer({ minimum: 1 })),
+  sendAt: T.Optional(T.String()),
+  deliveryTimeWindow: T.Optional(DeliveryTimeWindow),
+  regional: T.Optional(T.Object({})),
+  entityId: T.Optional(Str(50)),
+  applicationId: T.Optional(Str(50)),
+  campaignReferenceId: T.Optional(Str(255)),
+};
+const V2RequestFields = {
   bulkId: T.Optional(T.String()),
-  messages: T.Array(
-    T.Object({
-      from: T.Optional(Str(64)),
-      destinations: T.Array(T.Object({ to: Str(64), messageId: T.Optional(T.String()) }), { minItems: 1 }),
-      text: T.Optional(T.String()),
-      flash: T.Optional(T.Boolean()),
-      notifyUrl: T.Optional(Str(2048)),
-      notifyContentType: T.Optional(ContentType),
-      callbackData: T.Optional(Str(4000)),
-      intermediateReport: T.Optional(T.Boolean()),
-      validityPeriod: T.Optional(T.Integer({ minimum: 1 })),
-      sendAt: T.Optional(T.String()),
-      deliveryTimeWindow: T.Optional(DeliveryTimeWindow),
-      language: T.Optional(T.Object({ languageCode: T.Optional(T.String()) })),
-      transliteration: T.Optional(T.String()),
-      regional: T.Optional(T.Object({})),
-      entityId: T.Optional(Str(50)),
-      applicationId: T.Optional(Str(50)),
-      campaignReferenceId: T.Optional(Str(255)),
-    }),
-    { minItems: 1 },
-  ),
   sendingSpeedLimit: T.Optional(SpeedLimit),
   urlOptions: T.Optional(UrlOptions),
   tracking: T.Optional(T.Object({})),
   includeSmsCountInResponse: T.Optional(T.Boolean()),
+};
+const BinaryContent = T.Object({
+  hex: T.String({ pattern: '^[0-9a-fA-F ]*$' }),
+  dataCoding: T.Optional(T.Integer()),
+  esmClass: T.Optional(T.Integer()),
 });
+
+/** `POST /sms/2/text/advanced` */
+export const V2Request = T.Object({
+  ...V2RequestFields,
+  messages: T.Array(
+    T.Object({
+      ...V2MessageFields,
+      text: T.Optional(T.String()),
+      language: T.Optional(T.Object({ languageCode: T.Optional(T.String()) })),
+      transliteration: T.Optional(T.String()),
+    }),
+    { minItems: 1 },
+  ),
+});
+/** `POST /sms/2/binary/advanced` */
+export const V2BinaryRequest = T.Object({
+  ...V2RequestFields,
+  messages: T.Array(T.Object({ ...V2MessageFields, binary: BinaryContent }), { minItems: 1 }),
+});
+export type V2BinaryRequest = Static<typeof V2BinaryRequest>;
 export type V2Request = Static<typeof V2Request>;
 
 const TextContent = T.Object({
@@ -56,12 +75,6 @@ const TextContent = T.Object({
   transliteration: T.Optional(T.String()),
   language: T.Optional(T.Object({ languageCode: T.Optional(T.String()), singleShift: T.Optional(T.Boolean()), lockingShift: T.Optional(T.Boolean()) })),
 });
-const BinaryContent = T.Object({
-  hex: T.String({ pattern: '^[0-9a-fA-F ]*$' }),
-  dataCoding: T.Optional(T.Integer()),
-  esmClass: T.Optional(T.Integer()),
-});
-
 export const V3Request = T.Object({
   messages: T.Array(
     T.Object({

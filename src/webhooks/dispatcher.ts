@@ -9,7 +9,7 @@
  * starve fresh reports.
  */
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { PassResult } from '../lib/worker-loop.ts';
@@ -44,6 +44,10 @@ interface Completion {
 }
 
 const WAITING = ['PENDING', 'RETRYING'] as const;
+/** The same states as SQL literals, for queries that must match the partial indexes' WHERE. */
+const WAITING_SQL = sql<boolean>`state in ('PENDING', 'RETRYING')`;
+/** Most targets enumerated one by one in a claim; beyond this, targets are found from due rows. */
+const TARGET_SCAN_LIMIT = 64;
 
 export class Dispatcher {
   readonly owner = randomUUID();
@@ -80,10 +84,12 @@ export class Dispatcher {
     const formed = await formDeliveries(this.db, this.profile, now, { bucketSize: this.options.bucketSize, limit: Math.max(1000, this.options.bucketSize * 10) });
     const claimed = await this.claim(now);
     for (const delivery of claimed) this.start(delivery);
+    // The states are literals so SQLite can use the partial index deliveries_due (a bound
+    // parameter cannot prove the index's WHERE): one index seek, however large the backlog.
     const next = await this.db
       .selectFrom('deliveries')
       .select((eb) => eb.fn.min('next_attempt_at').as('due'))
-      .where('state', 'in', WAITING)
+      .where(WAITING_SQL)
       .where('next_attempt_at', '>', now)
       .executeTakeFirst();
     return { more: formed.more, nextDueAt: next?.due == null ? null : Number(next.due) };
@@ -92,20 +98,24 @@ export class Dispatcher {
   private async claim(now: number): Promise<Claimed[]> {
     const free = this.options.maxInFlight - this.inFlight;
     if (free <= 0) return [];
-    const full = [...this.inFlightByTarget].filter(([, n]) => n >= this.options.window).map(([url]) => url);
     return this.db.transaction().execute(async (trx) => {
-      // Up to `window` candidates per target and lane; windows and the global cap are applied below.
+      const targets = await this.claimableTargets(trx, now, free);
+      if (targets.length === 0) return [];
+      // Up to `window` candidates per target and lane, each lane read in order from the index
+      // deliveries_lane; windows and the global cap are applied below.
       const candidates = await sql<{ id: string; target_url: string; fresh: number }>`
-        select id, target_url, fresh from (
-          select id, target_url, next_attempt_at, case when attempts = 0 then 1 else 0 end as fresh,
-                 row_number() over (partition by target_url, attempts = 0 order by next_attempt_at, id) as rn
-          from deliveries
-          where state in ('PENDING', 'RETRYING') and next_attempt_at <= ${now}
-            and (lease_until is null or lease_until < ${now})
-            ${full.length ? sql`and target_url not in (${sql.join(full)})` : sql``}
-        ) as due
-        where rn <= ${this.options.window}
-        order by next_attempt_at, id`.execute(trx);
+        with targets(url) as (values ${sql.join(targets.map((url) => sql`(${url})`))}),
+             lanes(fresh) as (values (true), (false))
+        select d.id, d.target_url, case when d.attempts = 0 then 1 else 0 end as fresh
+        from targets t
+        cross join lanes l
+        join deliveries d on d.id in (
+          select c.id from deliveries c
+          where c.state in ('PENDING', 'RETRYING') and c.target_url = t.url and (c.attempts = 0) = l.fresh
+            and c.next_attempt_at <= ${now} and (c.lease_until is null or c.lease_until < ${now})
+          order by c.next_attempt_at, c.id
+          limit ${this.options.window})
+        order by d.next_attempt_at, d.id`.execute(trx);
       const chosen = this.choose(candidates.rows, free);
       if (chosen.length === 0) return [];
       const claimed: Claimed[] = [];
@@ -122,6 +132,42 @@ export class Dispatcher {
       }
       return claimed;
     });
+  }
+
+  /**
+   * The targets (not at their window) whose candidates `choose` can use, found without reading
+   * every due delivery. With up to TARGET_SCAN_LIMIT targets waiting, all of them: one index
+   * probe per target (a skip-scan of deliveries_lane), however long its backlog. With more, the
+   * first `free` targets by earliest due delivery: `choose` takes targets in that order and gives
+   * each at least one slot, so it never reaches a later one.
+   */
+  private async claimableTargets(trx: Transaction<Database>, now: number, free: number): Promise<string[]> {
+    const open = (url: string) => (this.inFlightByTarget.get(url) ?? 0) < this.options.window;
+    const waiting = await sql<{ url: string }>`
+      with recursive waiting(url) as (
+        select min(target_url) from deliveries where state in ('PENDING', 'RETRYING')
+        union all
+        select (select min(target_url) from deliveries where state in ('PENDING', 'RETRYING') and target_url > waiting.url)
+        from waiting where waiting.url is not null
+      )
+      select url from waiting where url is not null limit ${TARGET_SCAN_LIMIT + 1}`.execute(trx);
+    if (waiting.rows.length <= TARGET_SCAN_LIMIT) return waiting.rows.map((r) => r.url).filter(open);
+
+    const targets = new Set<string>();
+    const due = trx
+      .selectFrom('deliveries')
+      .select('target_url')
+      .where(WAITING_SQL)
+      .where('next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .orderBy('next_attempt_at')
+      .orderBy('id')
+      .stream();
+    for await (const { target_url } of due) {
+      if (open(target_url)) targets.add(target_url);
+      if (targets.size >= free) break;
+    }
+    return [...targets];
   }
 
   /** Per target: alternate fresh and retry lanes up to the free window; overall: the global cap. */

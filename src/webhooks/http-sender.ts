@@ -29,17 +29,23 @@ export interface SenderOptions {
   readTimeoutMs: number;
 }
 
+/**
+ * The longest one attempt may take in total. The read timeout bounds only the silence between
+ * packets, so a receiver trickling bytes could otherwise outlive the delivery's lease.
+ */
+export const maxAttemptMs = (o: Pick<SenderOptions, 'connectTimeoutMs' | 'readTimeoutMs'>) => o.connectTimeoutMs + 2 * o.readTimeoutMs;
+
 const RESPONSE_EXCERPT_BYTES = 4096;
 
 function classify(error: unknown): { errorClass: ErrorClass; message: string } {
-  let e = error as { code?: string; message?: string; cause?: unknown } | undefined;
+  let e = error as { code?: string; name?: string; message?: string; cause?: unknown } | undefined;
   // undici wraps the socket error; the useful code is usually on the cause.
   for (let depth = 0; e && depth < 4; depth++) {
     if (e instanceof TargetRefused) return { errorClass: e.reason === 'dns' ? 'dns' : 'blocked', message: e.message };
     const code = e.code ?? '';
     const message = e.message ?? String(e);
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { errorClass: 'dns', message };
-    if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT') {
+    if (['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'ABORT_ERR'].includes(code) || e.name === 'TimeoutError') {
       return { errorClass: 'timeout', message };
     }
     if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /certificate|SSL|TLS/i.test(message)) return { errorClass: 'tls', message };
@@ -71,6 +77,7 @@ export class HttpSender {
       const response = await request(req.url, {
         method: 'POST',
         dispatcher: this.agent,
+        signal: AbortSignal.timeout(maxAttemptMs(this.options)),
         body: req.body,
         headers: { 'content-type': req.contentType, 'user-agent': 'Hookline-Webhooks/1', ...req.headers },
       });

@@ -86,6 +86,14 @@ describe('v2 and v3 requests become one draft shape', () => {
     assert.throws(() => fromV2({ messages: [{ destinations }] }, NOW), (e: ApiError) => e.kind === 'BAD_REQUEST');
   });
 
+  it('maps v2 binary messages (/sms/2/binary/advanced) to hex content, counted in bytes', async () => {
+    const { partsOf } = await import('../../src/messaging/intake.ts');
+    const r = fromV2({ messages: [{ destinations: [{ to: '41793026727' }], binary: { hex: '54 65 73 74', dataCoding: 0 } }] }, NOW);
+    assert.deepEqual([r.drafts[0].binary, r.drafts[0].text, partsOf(r.drafts[0])], [true, '54657374', 1]);
+    assert.equal(partsOf({ binary: true, text: 'ab'.repeat(141) }), 2, '141 bytes need two 134-byte parts');
+    assert.throws(() => fromV2({ messages: [{ destinations: [{ to: '41793026727' }], binary: { hex: '5' } }] }, NOW), (e: ApiError) => e.kind === 'BAD_REQUEST');
+  });
+
   it('clips client ids to Infobip limits (bulkId 100, messageId 200)', () => {
     const r = fromV2({ bulkId: 'b'.repeat(150), messages: [{ destinations: [{ to: '41793026727', messageId: 'm'.repeat(250) }] }] }, NOW);
     assert.equal(r.bulkId.length, 100);
