@@ -3,7 +3,7 @@
  * Routes are registered by the features; authentication by auth-hook.ts.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Logger } from 'pino';
 import { toXml } from '../lib/xml.ts';
 import { ApiError, envelopeFamily, renderError, type Violation } from './errors.ts';
@@ -69,6 +69,9 @@ export function createServer(options: { logger: Logger; maxBodyBytes: number }):
   });
 
   app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_request, body, done) => {
+    if (XMLValidator.validate(body as string) !== true) {
+      return done(new ApiError('BAD_REQUEST', { text: 'Request body is not well-formed XML' }), undefined);
+    }
     try {
       const parsed = xmlParser.parse(body as string) as Record<string, unknown>;
       const root = Object.keys(parsed).find((k) => k !== '?xml');

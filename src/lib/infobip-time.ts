@@ -11,7 +11,8 @@ const INFOBIP_TIME =
 
 /** Parses Infobip's format and plain ISO-8601 (offsets with or without a colon). NaN when invalid. */
 export function parseInfobipTime(text: string): number {
-  const m = INFOBIP_TIME.exec(text);
+  // An unencoded '+' in a query string arrives as a space: `…:00.000 0000` means `+0000`.
+  const m = INFOBIP_TIME.exec(text.trim().replace(/ (\d{2}:?\d{2})$/, '+$1'));
   if (!m) return NaN;
   const [, y, mo, d, h, mi, s = '0', frac = '0', zone = 'Z'] = m;
   const utc = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, Math.round(Number(`0.${frac}`) * 1000));

@@ -13,12 +13,13 @@ import { sendBody } from '../http/server.ts';
 import { formatInfobipTime, parseInfobipTime } from '../lib/infobip-time.ts';
 import type { Database } from '../store/schema.ts';
 import { MAX_SCHEDULE_AHEAD_MS } from './outbound.ts';
+import { Enum } from './sms-schemas.ts';
 import { ERROR, STATUS } from './status-catalogue.ts';
 
 const BulkQuery = T.Object({ bulkId: T.String({ minLength: 1 }) });
 type BulkQuery = Static<typeof BulkQuery>;
 const RescheduleBody = T.Object({ sendAt: T.String() });
-const StatusBody = T.Object({ status: T.Union(['PENDING', 'PAUSED', 'PROCESSING', 'CANCELED', 'FINISHED', 'FAILED'].map((s) => T.Literal(s))) });
+const StatusBody = T.Object({ status: Enum(['PENDING', 'PAUSED', 'PROCESSING', 'CANCELED', 'FINISHED', 'FAILED']) });
 
 export type BulkStatus = 'PENDING' | 'PAUSED' | 'PROCESSING' | 'CANCELED' | 'FINISHED';
 

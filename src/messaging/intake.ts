@@ -94,13 +94,13 @@ export class Intake {
       intermediate: d.intermediate ? 1 : 0,
       callback_data: d.callbackData,
       validity_ms: d.validityMs,
-      send_at: request.sendAt,
+      send_at: d.sendAt,
       entity_id: d.entityId,
       application_id: d.applicationId,
       campaign_reference_id: d.campaignReferenceId,
       options: d.options ? JSON.stringify(d.options) : null,
       mcc_mnc: isAccepted ? mccMncFor(destination) : null,
-      state: isAccepted ? (request.sendAt ? 'SCHEDULED' : 'SUBMITTED') : 'REJECTED',
+      state: isAccepted ? (d.sendAt ? 'SCHEDULED' : 'SUBMITTED') : 'REJECTED',
       status_id: statusId,
       error_id: ERROR.NO_ERROR,
       created_at: now,
@@ -115,13 +115,14 @@ export class Intake {
     await trx
       .insertInto('bulks')
       .values({ account_id: accountId, bulk_id: request.bulkId, send_at: request.sendAt, status: null, created_at: now })
-      .onConflict((oc) => oc.columns(['account_id', 'bulk_id']).doUpdateSet({ send_at: request.sendAt }))
+      // Reusing a bulkId adds to that bulk; a new schedule replaces the old one, no schedule keeps it.
+      .onConflict((oc) => (request.sendAt === null ? oc.columns(['account_id', 'bulk_id']).doNothing() : oc.columns(['account_id', 'bulk_id']).doUpdateSet({ send_at: request.sendAt })))
       .execute();
     const jobs: NewNetworkJob[] = [];
     for (const chunk of chunkRows(accepted, profile)) {
-      const pks = await trx.insertInto('messages').values(chunk).returning('pk').execute();
-      for (const { pk } of pks) {
-        jobs.push({ account_id: accountId, message_pk: Number(pk), bulk_id: request.bulkId, step: 'submit', due_at: request.sendAt ?? now });
+      const rows = await trx.insertInto('messages').values(chunk).returning(['pk', 'send_at']).execute();
+      for (const row of rows) {
+        jobs.push({ account_id: accountId, message_pk: Number(row.pk), bulk_id: request.bulkId, step: 'submit', due_at: row.send_at === null ? now : Number(row.send_at) });
       }
     }
     for (const chunk of chunkRows(jobs, profile)) await trx.insertInto('network_jobs').values(chunk).execute();

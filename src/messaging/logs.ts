@@ -10,6 +10,7 @@ import { badRequest } from '../http/errors.ts';
 import { sendBody } from '../http/server.ts';
 import { formatInfobipTime, parseInfobipTime } from '../lib/infobip-time.ts';
 import type { Database } from '../store/schema.ts';
+import { Enum } from './sms-schemas.ts';
 import { errorObject, STATUS_GROUP_NAMES, STATUSES, statusObject } from './status-catalogue.ts';
 
 const LOG_WINDOW_MS = 48 * 3_600_000;
@@ -20,7 +21,7 @@ const IdList = T.Optional(T.Union([T.String({ maxLength: 2048 }), T.Array(T.Stri
 const Common = {
   bulkId: IdList,
   messageId: IdList,
-  generalStatus: T.Optional(T.Union(STATUS_GROUP_NAMES.map((g) => T.Literal(g)))),
+  generalStatus: T.Optional(Enum(STATUS_GROUP_NAMES)),
   sentSince: T.Optional(T.String()),
   sentUntil: T.Optional(T.String()),
   limit: T.Optional(T.Integer({ minimum: 1, maximum: 1000, default: 50 })),

@@ -31,6 +31,8 @@ export interface OutboundDraft {
   intermediate: boolean;
   callbackData: string | null;
   validityMs: number;
+  /** Epoch ms to submit at, or null to send at once (v2: per message; v3: per request). */
+  sendAt: number | null;
   entityId: string | null;
   applicationId: string | null;
   campaignReferenceId: string | null;
@@ -40,7 +42,7 @@ export interface OutboundDraft {
 export interface OutboundRequest {
   family: ApiFamily;
   bulkId: string;
-  /** Epoch ms, or null to send at once. */
+  /** The bulk's schedule: the latest sendAt of its messages, or null when nothing is scheduled. */
   sendAt: number | null;
   includeCount: boolean;
   drafts: OutboundDraft[];
@@ -77,7 +79,6 @@ export function fromV2(body: V2Request | V2BinaryRequest, now: number): Outbound
   let sendAt: number | null = null;
   const drafts: OutboundDraft[] = [];
   body.messages.forEach((m, i) => {
-    // v2 allows a sendAt per message; one request is one bulk, so the latest wins for the bulk.
     const at = parseSendAt(m.sendAt, `messages[${i}].sendAt`, now, violations);
     if (at !== null) sendAt = Math.max(sendAt ?? 0, at);
     const validityMs = Math.min((m.validityPeriod ?? 2880) * 60_000, MAX_VALIDITY_MS);
@@ -101,6 +102,7 @@ export function fromV2(body: V2Request | V2BinaryRequest, now: number): Outbound
         intermediate: m.intermediateReport === true,
         callbackData: m.callbackData ?? null,
         validityMs,
+        sendAt: at,
         entityId: m.entityId ?? null,
         applicationId: m.applicationId ?? null,
         campaignReferenceId: m.campaignReferenceId ?? null,
@@ -153,6 +155,7 @@ export function fromV3(body: V3Request, now: number): OutboundRequest {
         intermediate: m.webhooks?.delivery?.intermediateReport === true,
         callbackData: m.webhooks?.callbackData ?? null,
         validityMs,
+        sendAt,
         entityId: m.options?.platform?.entityId ?? null,
         applicationId: m.options?.platform?.applicationId ?? null,
         campaignReferenceId: m.options?.campaignReferenceId ?? null,

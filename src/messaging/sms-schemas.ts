@@ -7,10 +7,12 @@
 import { Type as T, type Static } from '@sinclair/typebox';
 
 const Str = (max?: number) => T.String(max ? { maxLength: max } : {});
-const Days = T.Array(T.Union(['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'].map((d) => T.Literal(d))), { minItems: 1 });
+/** A string enum that fails with ONE violation ("must be equal to one of the allowed values"). */
+export const Enum = <const V extends string>(values: readonly V[]) => T.Unsafe<V>({ type: 'string', enum: [...values] });
+const Days = T.Array(Enum(['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY']), { minItems: 1 });
 const Time = T.Object({ hour: T.Integer({ minimum: 0, maximum: 23 }), minute: T.Integer({ minimum: 0, maximum: 59 }) });
 const DeliveryTimeWindow = T.Object({ days: Days, from: T.Optional(Time), to: T.Optional(Time) });
-const SpeedLimit = T.Object({ amount: T.Integer({ minimum: 1 }), timeUnit: T.Optional(T.Union([T.Literal('MINUTE'), T.Literal('HOUR'), T.Literal('DAY')])) });
+const SpeedLimit = T.Object({ amount: T.Integer({ minimum: 1 }), timeUnit: T.Optional(Enum(['MINUTE', 'HOUR', 'DAY'])) });
 const UrlOptions = T.Object({
   shortenUrl: T.Optional(T.Boolean()),
   trackClicks: T.Optional(T.Boolean()),
@@ -18,7 +20,7 @@ const UrlOptions = T.Object({
   removeProtocol: T.Optional(T.Boolean()),
   customDomain: T.Optional(Str(255)),
 });
-const ContentType = T.Union([T.Literal('application/json'), T.Literal('application/xml')]);
+const ContentType = Enum(['application/json', 'application/xml']);
 
 const V2MessageFields = {
   from: T.Optional(Str(64)),
@@ -85,7 +87,7 @@ export const V3Request = T.Object({
         T.Object({
           platform: T.Optional(T.Object({ entityId: T.Optional(Str(255)), applicationId: T.Optional(Str(255)) })),
           validityPeriod: T.Optional(
-            T.Object({ amount: T.Integer({ minimum: 1 }), timeUnit: T.Optional(T.Union([T.Literal('SECONDS'), T.Literal('MINUTES'), T.Literal('HOURS')])) }),
+            T.Object({ amount: T.Integer({ minimum: 1 }), timeUnit: T.Optional(Enum(['SECONDS', 'MINUTES', 'HOURS'])) }),
           ),
           deliveryTimeWindow: T.Optional(DeliveryTimeWindow),
           campaignReferenceId: T.Optional(Str(255)),

@@ -170,12 +170,13 @@ const m0001: Migration = {
 /**
  * Indexes for the dispatcher's claim. deliveries_lane holds each target's waiting deliveries per
  * lane (fresh: attempts = 0) in claim order, so a claim reads at most a window per target and
- * lane. deliveries_done now covers finished deliveries only: with waiting ones in it, SQLite
- * chose it for `state in ('PENDING', 'RETRYING')` and scanned the whole backlog.
+ * lane; lease_until and state make it covering (SQLite reads no delivery row, whose body may
+ * span many overflow pages). deliveries_done now covers finished deliveries only: with waiting
+ * ones in it, SQLite chose it for `state in ('PENDING', 'RETRYING')` and scanned the backlog.
  */
 const m0002: Migration = {
   async up(db: Kysely<any>) {
-    await sql`create index deliveries_lane on deliveries (target_url, (attempts = 0), next_attempt_at, id) where state in ('PENDING', 'RETRYING')`.execute(db);
+    await sql`create index deliveries_lane on deliveries (target_url, (attempts = 0), next_attempt_at, id, lease_until, state) where state in ('PENDING', 'RETRYING')`.execute(db);
     await db.schema.dropIndex('deliveries_done').execute();
     await sql`create index deliveries_done on deliveries (state, done_at) where done_at is not null`.execute(db);
   },

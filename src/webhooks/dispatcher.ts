@@ -37,6 +37,12 @@ interface Claimed {
   attempts: number;
 }
 
+interface Candidate {
+  id: string;
+  target_url: string;
+  fresh: number;
+}
+
 interface Completion {
   delivery: Claimed;
   startedAt: number;
@@ -101,22 +107,8 @@ export class Dispatcher {
     return this.db.transaction().execute(async (trx) => {
       const targets = await this.claimableTargets(trx, now, free);
       if (targets.length === 0) return [];
-      // Up to `window` candidates per target and lane, each lane read in order from the index
-      // deliveries_lane; windows and the global cap are applied below.
-      const candidates = await sql<{ id: string; target_url: string; fresh: number }>`
-        with targets(url) as (values ${sql.join(targets.map((url) => sql`(${url})`))}),
-             lanes(fresh) as (values (true), (false))
-        select d.id, d.target_url, case when d.attempts = 0 then 1 else 0 end as fresh
-        from targets t
-        cross join lanes l
-        join deliveries d on d.id in (
-          select c.id from deliveries c
-          where c.state in ('PENDING', 'RETRYING') and c.target_url = t.url and (c.attempts = 0) = l.fresh
-            and c.next_attempt_at <= ${now} and (c.lease_until is null or c.lease_until < ${now})
-          order by c.next_attempt_at, c.id
-          limit ${this.options.window})
-        order by d.next_attempt_at, d.id`.execute(trx);
-      const chosen = this.choose(candidates.rows, free);
+      const candidates = await this.candidates(trx, now, targets);
+      const chosen = this.choose(candidates, free);
       if (chosen.length === 0) return [];
       const claimed: Claimed[] = [];
       for (const chunk of chunkRows(chosen.map((id) => ({ id })), this.profile)) {
@@ -170,8 +162,31 @@ export class Dispatcher {
     return [...targets];
   }
 
+  /**
+   * Up to `window` candidates per target and lane, in claim order (next_attempt_at, id); windows
+   * and the global cap are applied by `choose`. Each lane is one range of the covering index
+   * deliveries_lane, so this reads neither the backlog behind a window nor any delivery row.
+   */
+  private async candidates(trx: Transaction<Database>, now: number, targets: string[]): Promise<Candidate[]> {
+    const lane = (url: string, fresh: boolean) => sql`
+      select * from (
+        select id, target_url, ${fresh ? 1 : 0} as fresh, next_attempt_at from deliveries
+        where state in ('PENDING', 'RETRYING') and target_url = ${url} and (attempts = 0) = ${fresh ? sql`true` : sql`false`}
+          and next_attempt_at <= ${now} and (lease_until is null or lease_until < ${now})
+        order by next_attempt_at, id
+        limit ${this.options.window})`;
+    const rows: Array<Candidate & { next_attempt_at: number }> = [];
+    // SQLite allows 500 terms in a compound SELECT: two lanes per target, 200 targets a statement.
+    for (let i = 0; i < targets.length; i += 200) {
+      const lanes = targets.slice(i, i + 200).flatMap((url) => [lane(url, true), lane(url, false)]);
+      const result = await sql<Candidate & { next_attempt_at: number }>`${sql.join(lanes, sql` union all `)}`.execute(trx);
+      rows.push(...result.rows);
+    }
+    return rows.sort((a, b) => Number(a.next_attempt_at) - Number(b.next_attempt_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
   /** Per target: alternate fresh and retry lanes up to the free window; overall: the global cap. */
-  private choose(candidates: Array<{ id: string; target_url: string; fresh: number }>, free: number): string[] {
+  private choose(candidates: Candidate[], free: number): string[] {
     const lanes = new Map<string, { fresh: string[]; retry: string[] }>();
     for (const c of candidates) {
       let lane = lanes.get(c.target_url);

@@ -6,7 +6,7 @@
  * Per-message order: a report is not batched while an earlier report of the same message to
  * the same target is still READY or BATCHED (not yet delivered or dropped).
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { newDeliveryId } from '../lib/ids.ts';
 import { loadReportViews } from '../messaging/report-shape.ts';
 import { chunkRows, type DialectProfile } from '../store/database.ts';
@@ -82,8 +82,12 @@ export async function formDeliveries(db: Kysely<Database>, profile: DialectProfi
       }
     }
     for (const chunk of chunkRows(deliveries, profile)) await trx.insertInto('deliveries').values(chunk).execute();
-    for (const { deliveryId, outboxIds } of members) {
-      await trx.updateTable('outbox').set({ state: 'BATCHED', delivery_id: deliveryId }).where('id', 'in', outboxIds).execute();
+    // One statement per chunk rather than one per delivery: UPDATE … FROM (VALUES …) works alike
+    // on SQLite and PostgreSQL.
+    const batched = members.flatMap(({ deliveryId, outboxIds }) => outboxIds.map((id) => ({ id, deliveryId })));
+    for (const chunk of chunkRows(batched, profile)) {
+      const values = sql.join(chunk.map((b) => sql`(${b.id}, ${b.deliveryId})`));
+      await sql`update outbox set state = 'BATCHED', delivery_id = v.column2 from (values ${values}) as v where outbox.id = v.column1`.execute(trx);
     }
     return { formed: deliveries.length, more: rows.length === options.limit };
   });

@@ -39,3 +39,9 @@ describe('Infobip XML', () => {
     assert.ok(xml.includes('&lt;x&gt;&amp;'));
   });
 });
+
+describe('query-string dates', () => {
+  it("reads an unencoded '+' offset that arrived as a space", () => {
+    assert.equal(parseInfobipTime('2021-08-24T15:00:00.000 0000'), Date.UTC(2021, 7, 24, 15));
+  });
+});
