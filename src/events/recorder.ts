@@ -8,6 +8,7 @@ import { sql, type Transaction } from 'kysely';
 import type { DialectProfile } from '../store/database.ts';
 import { chunkRows } from '../store/database.ts';
 import type { Database, NewOutboxRow } from '../store/schema.ts';
+import { typedValues } from '../store/values.ts';
 import { routeReport, type RoutableMessage } from './routing.ts';
 import type { StatusEvent } from './status-event.ts';
 
@@ -91,7 +92,7 @@ async function refreshMessageStatus(trx: Transaction<Database>, profile: Dialect
   for (const e of events) latest.set(e.messagePk, e);
   const rows = [...latest.values()].map((e) => ({ pk: e.messagePk, s: e.statusId, e: e.errorId, d: e.doneAt, f: e.final ? 1 : 0 }));
   for (const chunk of chunkRows(rows, profile)) {
-    const values = sql.join(chunk.map((r) => sql`(${r.pk}, ${r.s}, ${r.e}, ${r.d}, ${r.f})`));
+    const values = typedValues(chunk.map((r) => [r.pk, r.s, r.e, r.d, r.f]), ['bigint', 'integer', 'integer', 'bigint', 'integer']);
     await sql`
       update messages set
         status_id = v.column2,

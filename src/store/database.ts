@@ -1,83 +1,62 @@
 /**
- * Opens the database named by DATABASE_URL and runs migrations.
- * Dialect differences are data in DialectProfile, not `if (sqlite)` scattered around.
+ * Opens the database named by DATABASE_URL (`sqlite:<path>` or `postgres://…`) and brings its
+ * schema up to date. Dialect differences are data in DialectProfile (dialect.ts).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type MigrationProvider, type SqliteDatabase } from 'kysely';
-import { migrations } from './migrations.ts';
+import type SQLite from 'better-sqlite3';
+import { sql, type Kysely, Migrator, type MigrationProvider } from 'kysely';
+import { POSTGRES, SQLITE, type DialectProfile } from './dialect.ts';
+import { migrationsFor } from './migrations.ts';
+import { openPostgres } from './postgres.ts';
 import type { Database } from './schema.ts';
+import { openSqlite } from './sqlite.ts';
 
-export interface DialectProfile {
-  name: 'sqlite' | 'postgres';
-  /** Claims may use FOR UPDATE SKIP LOCKED (several workers on one database). */
-  skipLocked: boolean;
-  /** Several processes may share the database. */
-  multiProcess: boolean;
-  /** Most bound parameters in one statement; bulk inserts are chunked below it. */
-  maxParameters: number;
-}
-
-const SQLITE: DialectProfile = { name: 'sqlite', skipLocked: false, multiProcess: false, maxParameters: 32_000 };
+export type { DialectProfile } from './dialect.ts';
 
 export interface Store {
   db: Kysely<Database>;
   profile: DialectProfile;
-  /** The raw driver handle, for the few things only the driver can do (pragmas in tests). */
+  /** The raw SQLite handle, for the few things only the driver can do (pragmas in tests). */
   sqlite?: SQLite.Database;
+  /** The PostgreSQL connection string, for LISTEN/NOTIFY (which needs its own connection). */
+  postgresUrl?: string;
   close(): Promise<void>;
 }
 
-export async function openStore(databaseUrl: string): Promise<Store> {
-  const path = databaseUrl.slice('sqlite:'.length);
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new SQLite(path);
-  // WAL lets readers run beside the single writer; a crashed process loses nothing that committed.
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  await migrate(db);
-  return { db, profile: SQLITE, sqlite, close: () => db.destroy() };
-}
+export class SchemaTooNewError extends Error {}
 
-const STATEMENT_CACHE_SIZE = 256;
-/** Longer SQL is a bulk insert whose row count rarely repeats; its compiled program is large. */
-const STATEMENT_CACHE_MAX_SQL = 4_096;
+export async function openStore(databaseUrl: string): Promise<Store> {
+  let store: Store;
+  if (databaseUrl.startsWith('sqlite:')) {
+    const { db, sqlite } = openSqlite(databaseUrl.slice('sqlite:'.length));
+    store = { db, profile: SQLITE, sqlite, close: () => db.destroy() };
+  } else {
+    const db = openPostgres(databaseUrl);
+    store = { db, profile: POSTGRES, postgresUrl: databaseUrl, close: () => db.destroy() };
+  }
+  try {
+    await migrate(store.db, store.profile);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
 
 /**
- * Kysely's SQLite driver prepares every query anew, and preparing (parsing and planning) cost
- * more than running most of the gateway's statements, whose SQL text repeats with new
- * parameters. This keeps the most recently used prepared statements. A statement still being
- * iterated (a streamed select) is busy and is not handed out again; SQLite re-prepares cached
- * statements by itself when the schema changes.
+ * Runs pending migrations. On PostgreSQL, Kysely's migrator holds an advisory lock, so several
+ * processes starting at once do not race. A database migrated by a newer Hookline is refused.
  */
-function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
-  const cache = new Map<string, SQLite.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(sql: string) {
-      const cached = cache.get(sql);
-      if (cached && !cached.busy) {
-        cache.delete(sql); // re-insert: Map order is the LRU order
-        cache.set(sql, cached);
-        return cached;
-      }
-      const statement = sqlite.prepare(sql);
-      if (sql.length <= STATEMENT_CACHE_MAX_SQL) {
-        cache.set(sql, statement);
-        if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-      }
-      return statement;
-    },
-  };
-}
-
-const provider: MigrationProvider = { getMigrations: async () => migrations };
-
-async function migrate(db: Kysely<Database>): Promise<void> {
+async function migrate(db: Kysely<Database>, profile: DialectProfile): Promise<void> {
+  const known = migrationsFor(profile);
+  const provider: MigrationProvider = { getMigrations: async () => known };
+  const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(db).then(
+    (r) => r.rows.map((row) => row.name),
+    () => [] as string[], // no migration table yet: a new database
+  );
+  const unknown = applied.filter((name) => !(name in known));
+  if (unknown.length) {
+    throw new SchemaTooNewError(`the database schema is newer than this Hookline (unknown migrations: ${unknown.join(', ')}); upgrade Hookline`);
+  }
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;

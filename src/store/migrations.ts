@@ -2,10 +2,14 @@
  * Forward-only migrations, typed as Kysely<any> so old migrations never depend on today's types.
  * Column types are chosen to mean the same on SQLite and PostgreSQL (bigint times, integer flags).
  */
-import { sql, type Kysely, type Migration } from 'kysely';
+import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type Migration } from 'kysely';
+import type { DialectProfile } from './dialect.ts';
 
-const m0001: Migration = {
+const m0001 = (profile: DialectProfile): Migration => ({
   async up(db: Kysely<any>) {
+    const id = <T extends string>(table: CreateTableBuilder<T, never>, name: string) =>
+      profile.serialIds ? table.addColumn(name, 'bigserial', (c: ColumnDefinitionBuilder) => c.primaryKey()) : table.addColumn(name, 'integer', (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement());
+
     await db.schema
       .createTable('accounts')
       .addColumn('id', 'text', (c) => c.primaryKey())
@@ -35,9 +39,7 @@ const m0001: Migration = {
       .addPrimaryKeyConstraint('bulks_pk', ['account_id', 'bulk_id'])
       .execute();
 
-    await db.schema
-      .createTable('messages')
-      .addColumn('pk', 'integer', (c) => c.primaryKey().autoIncrement())
+    await id(db.schema.createTable('messages'), 'pk')
       .addColumn('account_id', 'text', (c) => c.notNull())
       .addColumn('message_id', 'text', (c) => c.notNull())
       .addColumn('bulk_id', 'text', (c) => c.notNull())
@@ -70,9 +72,7 @@ const m0001: Migration = {
     await db.schema.createIndex('messages_account_created').on('messages').columns(['account_id', 'created_at']).execute();
     await db.schema.createIndex('messages_created').on('messages').column('created_at').execute();
 
-    await db.schema
-      .createTable('network_jobs')
-      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    await id(db.schema.createTable('network_jobs'), 'id')
       .addColumn('account_id', 'text', (c) => c.notNull())
       .addColumn('message_pk', 'bigint', (c) => c.notNull())
       .addColumn('bulk_id', 'text', (c) => c.notNull())
@@ -83,9 +83,7 @@ const m0001: Migration = {
     await db.schema.createIndex('network_jobs_bulk').on('network_jobs').columns(['account_id', 'bulk_id']).execute();
     await db.schema.createIndex('network_jobs_message').on('network_jobs').column('message_pk').execute();
 
-    await db.schema
-      .createTable('reports')
-      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    await id(db.schema.createTable('reports'), 'id')
       .addColumn('account_id', 'text', (c) => c.notNull())
       .addColumn('message_pk', 'bigint', (c) => c.notNull())
       .addColumn('status_id', 'integer', (c) => c.notNull())
@@ -100,9 +98,7 @@ const m0001: Migration = {
     await db.schema.createIndex('reports_message').on('reports').columns(['message_pk', 'id']).execute();
     await db.schema.createIndex('reports_created').on('reports').column('created_at').execute();
 
-    await db.schema
-      .createTable('pull_queue')
-      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    await id(db.schema.createTable('pull_queue'), 'id')
       .addColumn('account_id', 'text', (c) => c.notNull())
       .addColumn('report_id', 'bigint', (c) => c.notNull())
       .addColumn('expires_at', 'bigint', (c) => c.notNull())
@@ -110,9 +106,7 @@ const m0001: Migration = {
     await db.schema.createIndex('pull_queue_account').on('pull_queue').columns(['account_id', 'id']).execute();
     await db.schema.createIndex('pull_queue_expires').on('pull_queue').column('expires_at').execute();
 
-    await db.schema
-      .createTable('outbox')
-      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    await id(db.schema.createTable('outbox'), 'id')
       .addColumn('account_id', 'text', (c) => c.notNull())
       .addColumn('report_id', 'bigint', (c) => c.notNull())
       .addColumn('message_pk', 'bigint', (c) => c.notNull())
@@ -150,9 +144,7 @@ const m0001: Migration = {
     await sql`create index deliveries_due on deliveries (next_attempt_at, target_url) where state in ('PENDING', 'RETRYING')`.execute(db);
     await db.schema.createIndex('deliveries_done').on('deliveries').columns(['state', 'done_at']).execute();
 
-    await db.schema
-      .createTable('attempts')
-      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    await id(db.schema.createTable('attempts'), 'id')
       .addColumn('delivery_id', 'text', (c) => c.notNull())
       .addColumn('account_id', 'text', (c) => c.notNull())
       .addColumn('attempt', 'integer', (c) => c.notNull())
@@ -165,7 +157,7 @@ const m0001: Migration = {
     await db.schema.createIndex('attempts_delivery').on('attempts').columns(['delivery_id', 'attempt']).execute();
     await db.schema.createIndex('attempts_started').on('attempts').column('started_at').execute();
   },
-};
+});
 
 /**
  * Indexes for the dispatcher's claim. deliveries_lane holds each target's waiting deliveries per
@@ -182,7 +174,7 @@ const m0002: Migration = {
   },
 };
 
-export const migrations: Record<string, Migration> = {
-  '0001_core': m0001,
+export const migrationsFor = (profile: DialectProfile): Record<string, Migration> => ({
+  '0001_core': m0001(profile),
   '0002_claim_indexes': m0002,
-};
+});

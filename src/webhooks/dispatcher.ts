@@ -54,6 +54,8 @@ const WAITING = ['PENDING', 'RETRYING'] as const;
 const WAITING_SQL = sql<boolean>`state in ('PENDING', 'RETRYING')`;
 /** Most targets enumerated one by one in a claim; beyond this, targets are found from due rows. */
 const TARGET_SCAN_LIMIT = 64;
+/** Due deliveries read per query when targets are found from due rows. */
+const DUE_PAGE = 1_000;
 
 export class Dispatcher {
   readonly owner = randomUUID();
@@ -145,19 +147,32 @@ export class Dispatcher {
       select url from waiting where url is not null limit ${TARGET_SCAN_LIMIT + 1}`.execute(trx);
     if (waiting.rows.length <= TARGET_SCAN_LIMIT) return waiting.rows.map((r) => r.url).filter(open);
 
+    // Many targets: walk the due deliveries in claim order, a page at a time, and keep the
+    // first `free` targets with room.
     const targets = new Set<string>();
-    const due = trx
-      .selectFrom('deliveries')
-      .select('target_url')
-      .where(WAITING_SQL)
-      .where('next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-      .orderBy('next_attempt_at')
-      .orderBy('id')
-      .stream();
-    for await (const { target_url } of due) {
-      if (open(target_url)) targets.add(target_url);
-      if (targets.size >= free) break;
+    let after: [number, string] | null = null;
+    while (targets.size < free) {
+      let query = trx
+        .selectFrom('deliveries')
+        .select(['id', 'target_url', 'next_attempt_at'])
+        .where(WAITING_SQL)
+        .where('next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+        .orderBy('next_attempt_at')
+        .orderBy('id')
+        .limit(DUE_PAGE);
+      if (after) {
+        const [at, id] = after;
+        query = query.where((eb) => eb(eb.refTuple('next_attempt_at', 'id'), '>', eb.tuple(at, id)));
+      }
+      const page = await query.execute();
+      for (const row of page) {
+        if (open(row.target_url)) targets.add(row.target_url);
+        if (targets.size >= free) break;
+      }
+      if (page.length < DUE_PAGE) break;
+      const last = page[page.length - 1];
+      after = [Number(last.next_attempt_at), last.id];
     }
     return [...targets];
   }
@@ -170,11 +185,11 @@ export class Dispatcher {
   private async candidates(trx: Transaction<Database>, now: number, targets: string[]): Promise<Candidate[]> {
     const lane = (url: string, fresh: boolean) => sql`
       select * from (
-        select id, target_url, ${fresh ? 1 : 0} as fresh, next_attempt_at from deliveries
-        where state in ('PENDING', 'RETRYING') and target_url = ${url} and (attempts = 0) = ${fresh ? sql`true` : sql`false`}
+        select id, target_url, ${sql.lit(fresh ? 1 : 0)} as fresh, next_attempt_at from deliveries
+        where state in ('PENDING', 'RETRYING') and target_url = ${url} and (attempts = 0) = ${sql.lit(fresh)}
           and next_attempt_at <= ${now} and (lease_until is null or lease_until < ${now})
         order by next_attempt_at, id
-        limit ${this.options.window})`;
+        limit ${this.options.window}) as lane`;
     const rows: Array<Candidate & { next_attempt_at: number }> = [];
     // SQLite allows 500 terms in a compound SELECT: two lanes per target, 200 targets a statement.
     for (let i = 0; i < targets.length; i += 200) {

@@ -11,6 +11,7 @@ import { newDeliveryId } from '../lib/ids.ts';
 import { loadReportViews } from '../messaging/report-shape.ts';
 import { chunkRows, type DialectProfile } from '../store/database.ts';
 import type { ApiFamily, Database } from '../store/schema.ts';
+import { typedValues } from '../store/values.ts';
 import { renderDeliveryBody } from './render.ts';
 
 export interface FormOptions {
@@ -86,7 +87,7 @@ export async function formDeliveries(db: Kysely<Database>, profile: DialectProfi
     // on SQLite and PostgreSQL.
     const batched = members.flatMap(({ deliveryId, outboxIds }) => outboxIds.map((id) => ({ id, deliveryId })));
     for (const chunk of chunkRows(batched, profile)) {
-      const values = sql.join(chunk.map((b) => sql`(${b.id}, ${b.deliveryId})`));
+      const values = typedValues(chunk.map((b) => [b.id, b.deliveryId]), ['bigint', 'text']);
       await sql`update outbox set state = 'BATCHED', delivery_id = v.column2 from (values ${values}) as v where outbox.id = v.column1`.execute(trx);
     }
     return { formed: deliveries.length, more: rows.length === options.limit };

@@ -9,6 +9,7 @@ import pino from 'pino';
 import { createHookline, type Hookline } from '../../src/app.ts';
 import type { Clock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
+import { createTestDatabase } from './database.ts';
 
 export const TEST_API_KEY = 'test-key-0123456789abcdef';
 
@@ -27,7 +28,8 @@ export function tempDir(): string {
 
 export async function startGateway(env: Record<string, string> = {}, options: { clock?: Clock; dir?: string } = {}): Promise<TestGateway> {
   const dir = options.dir ?? tempDir();
-  const config = loadConfig({ PORT: '0', API_KEY: TEST_API_KEY, DATABASE_URL: `sqlite:${join(dir, 'hookline.db')}`, LOG_LEVEL: 'silent', SIMULATOR_DELAY_MS: '0', ...env });
+  const database = env.DATABASE_URL ? null : await createTestDatabase(dir);
+  const config = loadConfig({ PORT: '0', API_KEY: TEST_API_KEY, DATABASE_URL: database?.url ?? '', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', SIMULATOR_DELAY_MS: '0', ...env });
   const hookline = await createHookline(config, { clock: options.clock, logger: pino({ level: config.logLevel }) });
   const baseUrl = await hookline.start();
   return {
@@ -51,6 +53,7 @@ export async function startGateway(env: Record<string, string> = {}, options: { 
     },
     async close() {
       await hookline.stop();
+      await database?.drop();
       if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   };

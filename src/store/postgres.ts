@@ -1,0 +1,22 @@
+/**
+ * PostgreSQL for scale-out: any number of API and worker processes on one database.
+ */
+import { userInfo } from 'node:os';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+// Times and ids are bigint columns; their values stay far below 2^53, so numbers are exact.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+// Like psql: a URL without a user name connects as the OS user (pg itself needs $USER set).
+pg.defaults.user ??= userInfo().username;
+
+export const POOL_SIZE = 10;
+
+export function openPostgres(url: string, poolSize = POOL_SIZE): Kysely<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+  // An idle client losing its connection (a PostgreSQL restart) must not crash the process.
+  pool.on('error', () => {});
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
