@@ -3,6 +3,7 @@
  * parsed Config. Data flows one way: intake → network → events → outbox → dispatcher.
  */
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { ApiKeys } from './auth/api-keys.ts';
 import { systemClock, type Clock } from './clock.ts';
@@ -10,7 +11,7 @@ import type { Config } from './config.ts';
 import { registerAuth } from './http/auth-hook.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { createServer } from './http/server.ts';
-import { WorkerLoop } from './lib/worker-loop.ts';
+import { MAX_IDLE_MS, WorkerLoop } from './lib/worker-loop.ts';
 import { Bulks, registerBulkRoutes } from './messaging/bulks.ts';
 import { Intake } from './messaging/intake.ts';
 import { registerLogRoutes } from './messaging/logs.ts';
@@ -19,11 +20,14 @@ import { registerSendRoutes } from './messaging/send-routes.ts';
 import { createNetworkPass } from './network/network-worker.ts';
 import { Simulator } from './network/simulator.ts';
 import { openStore, type Store } from './store/database.ts';
+import { LocalNotifier, PostgresNotifier, type Notifier } from './store/notifier.ts';
 import { createSweepPass } from './store/sweeper.ts';
 import { Dispatcher } from './webhooks/dispatcher.ts';
 import { HttpSender, maxAttemptMs } from './webhooks/http-sender.ts';
 
 const NETWORK_BATCH = 1_000;
+/** Polling fall-back when several processes share the database (see WorkerLoop). */
+const SHARED_DB_POLL_MS = 2_000;
 const SHUTDOWN_GRACE_MS = 10_000;
 
 export interface Hookline {
@@ -34,7 +38,7 @@ export interface Hookline {
   loops: { network: WorkerLoop; dispatcher: WorkerLoop; sweeper: WorkerLoop };
   /** Set when start-up generated the bootstrap API key (printed once by main.ts). */
   generatedApiKey: string | undefined;
-  /** Starts the background loops and listens on HOST:PORT. */
+  /** Starts what the role runs: the background loops (worker, all) and the API on HOST:PORT (api, all). */
   start(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -44,6 +48,12 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   const logger = options.logger ?? pino({ level: config.logLevel });
   const store = await openStore(config.databaseUrl);
   const { db, profile } = store;
+  const runsApi = config.role !== 'worker';
+  const runsWorkers = config.role !== 'api';
+  const notifier: Notifier =
+    profile.listenNotify && store.postgresUrl
+      ? new PostgresNotifier(store.postgresUrl, (statement) => sql.raw(statement).execute(db), logger.child({ component: 'notifier' }))
+      : new LocalNotifier();
 
   const apiKeys = new ApiKeys(db, clock);
   const { generatedSecret } = await apiKeys.bootstrap(config.apiKey);
@@ -58,8 +68,10 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
     retryMinuteMs: config.retryMinuteMs,
     leaseMs: maxAttemptMs(senderOptions) + 10_000,
   });
-  const dispatcherLoop = new WorkerLoop('dispatcher', dispatcher.pass, clock, logger);
+  const pollMs = profile.multiProcess ? SHARED_DB_POLL_MS : MAX_IDLE_MS;
+  const dispatcherLoop = new WorkerLoop('dispatcher', dispatcher.pass, clock, logger, pollMs);
   dispatcher.onProgress = () => dispatcherLoop.wakeup.ring();
+  notifier.listen('dispatch', () => dispatcherLoop.wakeup.ring());
 
   const networkLoop = new WorkerLoop(
     'network',
@@ -68,16 +80,25 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
       profile,
       connector: new Simulator({ delayMs: config.simulatorDelayMs, price: config.simulatorPrice, currency: config.simulatorCurrency }),
       batchSize: NETWORK_BATCH,
-      onReports: () => dispatcherLoop.wakeup.ring(),
+      onReports: () => notifier.notify('dispatch'),
     }),
     clock,
     logger,
+    pollMs,
   );
-  const sweeperLoop = new WorkerLoop('sweeper', createSweepPass(db, config.retentionHours * 3_600_000), clock, logger);
+  notifier.listen('network', () => networkLoop.wakeup.ring());
+  const sweeperLoop = new WorkerLoop('sweeper', createSweepPass(db, profile, config.retentionHours * 3_600_000), clock, logger);
 
-  // Rejected destinations get their final report at intake: the dispatcher must look too.
-  const intake = new Intake({ db, profile, targetPolicy, onAccepted: () => { networkLoop.wakeup.ring(); dispatcherLoop.wakeup.ring(); } });
-  const bulks = new Bulks(db, () => networkLoop.wakeup.ring());
+  const intake = new Intake({
+    db,
+    profile,
+    targetPolicy,
+    onAccepted: () => {
+      notifier.notify('network');
+      notifier.notify('dispatch'); // rejected destinations got their final report at intake
+    },
+  });
+  const bulks = new Bulks(db, () => notifier.notify('network'));
 
   const server = createServer({ logger, maxBodyBytes: config.maxBodyBytes });
   registerAuth(server, apiKeys);
@@ -98,10 +119,16 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
     loops,
     generatedApiKey: generatedSecret,
     async start() {
-      const released = await dispatcher.releaseStaleLeases();
-      if (released) logger.info({ released }, 'released webhook leases left by a previous run');
-      for (const loop of Object.values(loops)) loop.start();
-      return server.listen({ port: config.port, host: config.host });
+      if (runsWorkers) {
+        // Alone on its database, this process owns every lease; with others, leases expire by themselves.
+        if (!profile.multiProcess) {
+          const released = await dispatcher.releaseStaleLeases();
+          if (released) logger.info({ released }, 'released webhook leases left by a previous run');
+        }
+        for (const loop of Object.values(loops)) loop.start();
+        if (notifier instanceof PostgresNotifier) await notifier.start();
+      }
+      return runsApi ? server.listen({ port: config.port, host: config.host }) : '';
     },
     async stop() {
       if (stopped) return;
@@ -112,6 +139,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
       const drained = await dispatcher.drain(SHUTDOWN_GRACE_MS);
       if (!drained) await dispatcher.releaseOwnLeases();
       await sender.close(!drained);
+      await notifier.close();
       await store.close();
     },
   };

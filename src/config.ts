@@ -2,7 +2,12 @@
  * Configuration: the environment is parsed once, at start-up, into a frozen object.
  * Every default lives in DEFAULTS; nothing else in the code reads process.env.
  */
+/** What a process does: serve the API, run the background work, or both (the default). */
+export type Role = 'api' | 'worker' | 'all';
+export const ROLES: readonly Role[] = ['api', 'worker', 'all'];
+
 export interface Config {
+  role: Role;
   port: number;
   host: string;
   databaseUrl: string;
@@ -76,15 +81,28 @@ export function isLoopbackHost(host: string): boolean {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-export function loadConfig(env: Env = process.env): Config {
+/** `--role api` / `--role=api` on the command line wins over ROLE in the environment. */
+function roleFrom(env: Env, argv: readonly string[]): string {
+  const flag = argv.findIndex((a) => a === '--role' || a.startsWith('--role='));
+  if (flag >= 0) return argv[flag].includes('=') ? argv[flag].slice('--role='.length) : (argv[flag + 1] ?? '');
+  return env.ROLE || 'all';
+}
+
+export function loadConfig(env: Env = process.env, argv: readonly string[] = []): Config {
   const host = env.HOST || DEFAULTS.host;
   const databaseUrl = env.DATABASE_URL || DEFAULTS.databaseUrl;
   if (!/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(databaseUrl)) {
     throw new ConfigError(`DATABASE_URL must be sqlite:<path> or postgres://…, got "${databaseUrl}"`);
   }
+  const role = roleFrom(env, argv) as Role;
+  if (!ROLES.includes(role)) throw new ConfigError(`ROLE (or --role) must be one of ${ROLES.join(', ')}, got "${role}"`);
+  if (role !== 'all' && databaseUrl.startsWith('sqlite:')) {
+    throw new ConfigError(`role "${role}" needs PostgreSQL (DATABASE_URL=postgres://…): an SQLite database belongs to one process, so use --role all`);
+  }
   const logLevel = env.LOG_LEVEL || DEFAULTS.logLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   return Object.freeze({
+    role,
     port: integer(env, 'PORT', DEFAULTS.port, 0, 65535),
     host,
     databaseUrl,

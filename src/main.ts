@@ -3,10 +3,15 @@ import pino from 'pino';
 import { createHookline } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 
+/** Database URLs may carry a password; logs must not. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig();
+    config = loadConfig(process.env, process.argv.slice(2));
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`Configuration error: ${error.message}`);
@@ -19,7 +24,7 @@ async function main(): Promise<void> {
   // Printed once, plainly, so a first-time user (or a script) can pick it up from stdout.
   if (hookline.generatedApiKey) process.stdout.write(`Hookline API key: ${hookline.generatedApiKey}\n`);
   const address = await hookline.start();
-  logger.info({ address, database: config.databaseUrl }, 'Hookline is listening');
+  logger.info({ role: config.role, address: address || undefined, database: redact(config.databaseUrl) }, 'Hookline is running');
 
   let stopping = false;
   const shutdown = (signal: string) => {

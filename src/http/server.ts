@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Logger } from 'pino';
 import { toXml } from '../lib/xml.ts';
+import { isDatabaseUnavailable } from '../store/transient.ts';
 import { ApiError, envelopeFamily, renderError, type Violation } from './errors.ts';
 
 const XML_LISTS: Record<string, string> = { messages: 'message', destinations: 'destination', days: 'days' };
@@ -52,10 +53,6 @@ function toViolations(error: FastifyError): Violation[] {
   });
 }
 
-/** Disk full and I/O errors are the database telling us to slow down, not a bug: answer 503. */
-function isStorageUnavailable(error: { code?: unknown }): boolean {
-  return typeof error.code === 'string' && /^SQLITE_(FULL|IOERR|BUSY|LOCKED|CANTOPEN|READONLY)/.test(error.code);
-}
 
 export function createServer(options: { logger: Logger; maxBodyBytes: number }): FastifyInstance {
   const app = Fastify({
@@ -86,7 +83,8 @@ export function createServer(options: { logger: Logger; maxBodyBytes: number }):
     if (error.validation) return sendError(request, reply, new ApiError('BAD_REQUEST', { violations: toViolations(error) }));
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(request, reply, new ApiError('PAYLOAD_TOO_LARGE'));
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(request, reply, new ApiError('UNSUPPORTED_MEDIA_TYPE'));
-    if (isStorageUnavailable(error)) {
+    // A full disk or an unreachable database is back-pressure, not a bug: nothing was accepted.
+    if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'storage unavailable; answering 503');
       return sendError(request, reply, new ApiError('SERVICE_UNAVAILABLE', { retryAfterSeconds: 5 }));
     }

@@ -17,7 +17,7 @@ export interface PassResult {
 }
 
 /** Longest sleep without a wake-up; a safety net against a missed ring, not a polling interval. */
-const MAX_IDLE_MS = 60_000;
+export const MAX_IDLE_MS = 60_000;
 const MAX_BACKOFF_MS = 5_000;
 
 export class WorkerLoop {
@@ -31,6 +31,11 @@ export class WorkerLoop {
     private readonly pass: (now: number) => Promise<PassResult>,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /**
+     * With several processes on one database, a lost NOTIFY or another worker's expired lease
+     * is only seen by looking: this bounds the sleep (the polling fall-back).
+     */
+    private readonly maxIdleMs = MAX_IDLE_MS,
   ) {}
 
   start(): void {
@@ -57,7 +62,7 @@ export class WorkerLoop {
           await new Promise((resolve) => setImmediate(resolve)); // let I/O and other loops breathe
           continue;
         }
-        sleepUntil = Math.min(result.nextDueAt ?? Infinity, this.clock.now() + MAX_IDLE_MS);
+        sleepUntil = Math.min(result.nextDueAt ?? Infinity, this.clock.now() + this.maxIdleMs);
       } catch (error) {
         this.failures++;
         const backoff = Math.min(MAX_BACKOFF_MS, 50 * 2 ** this.failures) * (0.5 + Math.random());

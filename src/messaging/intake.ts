@@ -9,6 +9,7 @@ import { recordEvents } from '../events/recorder.ts';
 import type { StatusEvent } from '../events/status-event.ts';
 import { mccMncFor } from '../network/mcc-mnc.ts';
 import { chunkRows, type DialectProfile } from '../store/database.ts';
+import { retryTransaction } from '../store/transient.ts';
 import type { Database, NewMessage, NewNetworkJob } from '../store/schema.ts';
 import { checkTargetUrl, resolveTarget, TargetRefused, type TargetPolicy } from '../webhooks/target-safety.ts';
 import { destinationProblem, normalizeDestination } from './destination.ts';
@@ -46,10 +47,12 @@ export class Intake {
     await this.checkWebhookUrls(request.drafts, now);
     // The duplicate check and the inserts share one transaction, so two concurrent requests
     // cannot both claim the same client messageId.
-    const { items, stored } = await this.deps.db.transaction().execute(async (trx) => {
-      const duplicates = await this.findDuplicates(trx, accountId, request.drafts, now);
-      return this.decideAndPersist(trx, accountId, request, duplicates, now);
-    });
+    const { items, stored } = await retryTransaction(() =>
+      this.deps.db.transaction().execute(async (trx) => {
+        const duplicates = await this.findDuplicates(trx, accountId, request.drafts, now);
+        return this.decideAndPersist(trx, accountId, request, duplicates, now);
+      }),
+    );
     if (stored > 0) this.deps.onAccepted();
     return { bulkId: request.bulkId, items };
   }

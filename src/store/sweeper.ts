@@ -1,22 +1,39 @@
 /**
  * Retention: messages, reports and delivered webhook rows older than RETENTION_HOURS are
- * removed, in small batches so the single writer is never held for long. Nothing that work
- * still depends on is touched: scheduled or in-flight messages, undelivered outbox rows, and
- * DROPPED deliveries (kept for inspection) all stay. Expired pull-queue entries go after 48 h.
+ * removed, in small batches so the writer is never held for long. Nothing that work still
+ * depends on is touched: scheduled or in-flight messages, undelivered outbox rows, and DROPPED
+ * deliveries (kept for inspection) all stay. Expired pull-queue entries go after 48 h.
+ * With several workers on one database, one sweeps at a time (an advisory transaction lock).
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { PassResult } from '../lib/worker-loop.ts';
+import type { DialectProfile } from './dialect.ts';
 import type { Database } from './schema.ts';
 
 const BATCH = 2_000;
 export const SWEEP_INTERVAL_MS = 60_000;
+/** Any constant works; it only has to be the same in every Hookline process. */
+const SWEEP_LOCK_KEY = 7_146_301;
 
-export function createSweepPass(db: Kysely<Database>, retentionMs: number): (now: number) => Promise<PassResult> {
+export function createSweepPass(db: Kysely<Database>, profile: DialectProfile, retentionMs: number): (now: number) => Promise<PassResult> {
+  /** Runs one sweep step in a transaction, unless another process is sweeping right now. */
+  const step = (work: (trx: Transaction<Database>) => Promise<number>) =>
+    db.transaction().execute(async (trx) => {
+      if (profile.multiProcess) {
+        const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${SWEEP_LOCK_KEY}) as locked`.execute(trx);
+        if (!rows[0]?.locked) return 0;
+      }
+      return work(trx);
+    });
+
   return async function sweepPass(now: number): Promise<PassResult> {
     const cutoff = now - retentionMs;
     let removed = 0;
-    removed += await deleteInBatch(db, 'pull_queue', sql`expires_at <= ${now}`);
-    removed += await db.transaction().execute(async (trx) => {
+    removed += await step(async (trx) => {
+      const result = await sql`delete from pull_queue where id in (select id from pull_queue where expires_at <= ${now} limit ${BATCH})`.execute(trx);
+      return Number(result.numAffectedRows ?? 0);
+    });
+    removed += await step(async (trx) => {
       const old = await trx.selectFrom('deliveries').select('id').where('state', '=', 'DELIVERED').where('done_at', '<', cutoff).limit(BATCH).execute();
       if (old.length === 0) return 0;
       const ids = old.map((d) => d.id);
@@ -25,7 +42,7 @@ export function createSweepPass(db: Kysely<Database>, retentionMs: number): (now
       await trx.deleteFrom('deliveries').where('id', 'in', ids).execute();
       return ids.length;
     });
-    removed += await db.transaction().execute(async (trx) => {
+    removed += await step(async (trx) => {
       const old = await trx
         .selectFrom('messages as m')
         .select('m.pk')
@@ -44,9 +61,4 @@ export function createSweepPass(db: Kysely<Database>, retentionMs: number): (now
     });
     return { more: removed >= BATCH, nextDueAt: now + SWEEP_INTERVAL_MS };
   };
-}
-
-async function deleteInBatch(db: Kysely<Database>, table: 'pull_queue', condition: ReturnType<typeof sql>): Promise<number> {
-  const result = await sql`delete from ${sql.table(table)} where id in (select id from ${sql.table(table)} where ${condition} limit ${BATCH})`.execute(db);
-  return Number(result.numAffectedRows ?? 0);
 }

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { freePort, killAllGatewayProcesses, spawnGateway, stopGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 
 const KEY_LINE = /^Hookline API key: (.*)$/gm;
@@ -16,19 +17,25 @@ const KEY_LINE = /^Hookline API key: (.*)$/gm;
 const GENERATED_SECRET = /^[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const dirs: string[] = [];
+const databases: TestDatabase[] = [];
 after(async () => {
   await killAllGatewayProcesses();
+  // Already dropped by a scenario that finished; this catches the ones that failed half-way.
+  for (const database of databases) await database.drop();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-function newDatabase(): string {
+/** A new, empty database (on the backend HOOKLINE_TEST_DB names); its url is reused by every restart of one scenario. */
+async function newDatabase(): Promise<TestDatabase> {
   const dir = mkdtempSync(join(tmpdir(), 'hookline-apikey-'));
   dirs.push(dir);
-  return `sqlite:${join(dir, 'hookline.db')}`;
+  const database = await createTestDatabase(dir);
+  databases.push(database);
+  return database;
 }
 
-async function start(databaseUrl: string, apiKey?: string): Promise<GatewayProcess> {
-  const env: Record<string, string> = { PORT: String(await freePort()), DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', SIMULATOR_DELAY_MS: '0' };
+async function start(database: TestDatabase, apiKey?: string): Promise<GatewayProcess> {
+  const env: Record<string, string> = { PORT: String(await freePort()), DATABASE_URL: database.url, LOG_LEVEL: 'warn', SIMULATOR_DELAY_MS: '0' };
   if (apiKey !== undefined) env.API_KEY = apiKey;
   return spawnGateway(env);
 }
@@ -61,7 +68,7 @@ async function send(gateway: GatewayProcess, key: string): Promise<number> {
 
 describe('API key bootstrap (child process)', { timeout: 120_000 }, () => {
   test('without API_KEY: one key is generated, printed once, and survives a restart', async () => {
-    const db = newDatabase();
+    const db = await newDatabase();
     const first = await start(db);
     const keys = printedKeys(first);
     assert.equal(keys.length, 1, `expected exactly one key line on stdout, got:\n${first.stdout()}`);
@@ -87,10 +94,11 @@ describe('API key bootstrap (child process)', { timeout: 120_000 }, () => {
     assert.equal(await send(third, key), 200);
     assert.equal(await send(third, 'later-configured-key-0123456789abcdef'), 200);
     await stop(third);
+    await db.drop();
   });
 
   test('with API_KEY: that key works, none is generated, and restarting with it is idempotent', async () => {
-    const db = newDatabase();
+    const db = await newDatabase();
     const apiKey = 'abc0123456789abcdef0123456789abcdef-configured';
     const first = await start(db, apiKey);
     assert.deepEqual(printedKeys(first), [], `no key is generated when API_KEY is set, got:\n${first.stdout()}`);
@@ -110,5 +118,6 @@ describe('API key bootstrap (child process)', { timeout: 120_000 }, () => {
     assert.deepEqual(printedKeys(third), [], third.stdout());
     assert.equal(await send(third, apiKey), 200, 'the configured key was stored and still works without API_KEY');
     await stop(third);
+    await db.drop();
   });
 });

@@ -1,8 +1,9 @@
 /**
  * Crash recovery of the real process (src/main.ts as a child): SIGKILL in the middle of load —
  * requests being accepted, messages inside the simulated network, webhook POSTs in flight — then
- * a restart on the same SQLite file must lose no report. Redelivery is at-least-once, so some
- * reports may arrive twice; how many is bounded by what can be in flight (see DUPLICATE_BOUND).
+ * a restart on the same database (a SQLite file or a PostgreSQL database, per HOOKLINE_TEST_DB)
+ * must lose no report. Redelivery is at-least-once, so some reports may arrive twice; how many is
+ * bounded by what can be in flight (see DUPLICATE_BOUND).
  * A SIGTERM mid-load must instead drain cleanly: exit 0 within seconds, nothing lost, no duplicate.
  */
 import assert from 'node:assert/strict';
@@ -10,7 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test, type TestContext } from 'node:test';
-import SQLite from 'better-sqlite3';
+import { sql, type Kysely } from 'kysely';
+import { openStore } from '../../src/store/database.ts';
+import type { Database } from '../../src/store/schema.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { freePort, killAllGatewayProcesses, spawnGateway, stopGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { Receiver } from '../helpers/receiver.ts';
 
@@ -32,9 +36,12 @@ const DUPLICATE_BOUND = WINDOW * BUCKET_SIZE;
 
 const dirs: string[] = [];
 const receivers: Receiver[] = [];
+const databases: TestDatabase[] = [];
 after(async () => {
   await killAllGatewayProcesses();
   for (const receiver of receivers) await receiver.close();
+  // Already dropped by a scenario that finished; this catches the ones that failed half-way.
+  for (const database of databases) await database.drop();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -146,32 +153,41 @@ class Load {
   }
 }
 
-function openReadOnly(path: string): SQLite.Database {
-  return new SQLite(path, { readonly: true, fileMustExist: true });
+/**
+ * Runs `check` on a connection of its own to the gateway's database (either backend; beside the
+ * running gateway, or after it stopped), closed afterwards. openStore migrates, which is a no-op
+ * on the database the gateway already brought up to date.
+ */
+async function withDatabase<T>(url: string, check: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  const store = await openStore(url);
+  try {
+    return await check(store.db);
+  } finally {
+    await store.close();
+  }
 }
 
-function count(db: SQLite.Database, query: string): number {
-  return Number((db.prepare(query).pluck().get() as number | bigint) ?? 0);
+/** The single value of a `select count(*) …` (SQLite names the column `count(*)`, PostgreSQL `count`). */
+async function count(db: Kysely<Database>, query: string): Promise<number> {
+  const { rows } = await sql.raw<Record<string, number | string | bigint>>(query).execute(db);
+  return Number(Object.values(rows[0] ?? {})[0] ?? 0);
 }
 
 const UNFINISHED_DELIVERIES = `select count(*) from deliveries where state in ('PENDING', 'RETRYING')`;
 const UNFINISHED_OUTBOX = `select count(*) from outbox where state in ('READY', 'BATCHED')`;
 
-/** Polls the live database (read-only, beside the writer) until no webhook work is left. */
-async function waitForQuiescence(path: string, timeoutMs = 30_000): Promise<void> {
+/** Polls the live database (on its own connection, beside the gateway) until no webhook work is left. */
+async function waitForQuiescence(url: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const db = openReadOnly(path);
-    let left: number;
-    try {
-      left = count(db, UNFINISHED_DELIVERIES) + count(db, UNFINISHED_OUTBOX) + count(db, 'select count(*) from network_jobs');
-    } finally {
-      db.close();
+  await withDatabase(url, async (db) => {
+    for (;;) {
+      const left =
+        (await count(db, UNFINISHED_DELIVERIES)) + (await count(db, UNFINISHED_OUTBOX)) + (await count(db, 'select count(*) from network_jobs'));
+      if (left === 0) return;
+      assert.ok(Date.now() < deadline, `webhook work still unfinished after ${timeoutMs} ms (${left} rows)`);
+      await sleep(100);
     }
-    if (left === 0) return;
-    assert.ok(Date.now() < deadline, `webhook work still unfinished after ${timeoutMs} ms (${left} rows)`);
-    await sleep(100);
-  }
+  });
 }
 
 interface Scenario {
@@ -186,20 +202,22 @@ interface Outcome {
   duplicates: number;
   stop: { code: number | null; signal: NodeJS.Signals | null; ms: number; timedOut: boolean };
   atStop: { answered: number; reportsReceived: number; acceptedNotReported: number; receiverInFlight: number; requestsInFlight: number };
-  dbPath: string;
+  database: TestDatabase;
   receiver: Receiver;
 }
 
 async function runScenario(t: TestContext, scenario: Scenario): Promise<Outcome> {
   const dir = mkdtempSync(join(tmpdir(), 'hookline-crash-'));
   dirs.push(dir);
-  const dbPath = join(dir, 'hookline.db');
+  // One database for both processes: the restarted gateway must find what the first one left.
+  const database = await createTestDatabase(dir);
+  databases.push(database);
   const receiver = await Receiver.start();
   receivers.push(receiver);
   const env = {
     PORT: String(await freePort()),
     API_KEY,
-    DATABASE_URL: `sqlite:${dbPath}`,
+    DATABASE_URL: database.url,
     LOG_LEVEL: 'warn',
     SIMULATOR_DELAY_MS: '300',
     RETRY_MINUTE_MS: '200',
@@ -290,7 +308,7 @@ async function runScenario(t: TestContext, scenario: Scenario): Promise<Outcome>
 
   phase('every report received');
   // Let redeliveries that are still in flight finish, then stop cleanly and inspect the database.
-  await waitForQuiescence(dbPath);
+  await waitForQuiescence(database.url);
   phase('no work left');
   const final = await stopGateway(second, 'SIGTERM');
   phase('gateway stopped again');
@@ -298,11 +316,11 @@ async function runScenario(t: TestContext, scenario: Scenario): Promise<Outcome>
 
   const seen = reportsByMessage();
   const duplicates = [...seen.values()].reduce((n, c) => n + c - 1, 0);
-  return { expected, reportsByMessage: seen, duplicates, stop, atStop: stopped, dbPath, receiver };
+  return { expected, reportsByMessage: seen, duplicates, stop, atStop: stopped, database, receiver };
 }
 
 /** The checks every scenario shares: nothing lost, nothing unknown, every report final, no work left. */
-function assertNothingLost(t: TestContext, outcome: Outcome): void {
+async function assertNothingLost(t: TestContext, outcome: Outcome): Promise<void> {
   const { expected, reportsByMessage, receiver } = outcome;
   const lost = [...expected].filter((id) => !reportsByMessage.has(id));
   assert.deepEqual(lost, [], 'reports lost');
@@ -325,20 +343,17 @@ function assertNothingLost(t: TestContext, outcome: Outcome): void {
   const reDelivered = [...webhookIds].filter(([, ids]) => ids.size > 1);
   assert.deepEqual(reDelivered.slice(0, 5), [], 'a report was carried by two different deliveries');
 
-  const db = openReadOnly(outcome.dbPath);
-  try {
-    assert.equal(count(db, UNFINISHED_DELIVERIES), 0, 'deliveries left PENDING/RETRYING');
-    assert.equal(count(db, `select count(*) from deliveries where lease_owner is not null or lease_until is not null`), 0, 'leases left behind');
-    assert.equal(count(db, UNFINISHED_OUTBOX), 0, 'outbox rows left READY/BATCHED');
-    assert.equal(count(db, `select count(*) from deliveries where state = 'DROPPED'`), 0, 'deliveries dropped');
-    assert.equal(count(db, 'select count(*) from network_jobs'), 0, 'network work left');
-    assert.equal(count(db, `select count(*) from messages where state <> 'FINAL'`), 0, 'messages without a final status');
-    assert.equal(count(db, 'select count(*) from messages'), expected.size, 'one message row per accepted destination');
-    const retried = count(db, 'select count(*) from deliveries where attempts > 1');
-    t.diagnostic(`${count(db, 'select count(*) from deliveries')} deliveries, ${retried} claimed more than once (attempts > 1); ${receiver.requests.length} webhook POSTs received`);
-  } finally {
-    db.close();
-  }
+  await withDatabase(outcome.database.url, async (db) => {
+    assert.equal(await count(db, UNFINISHED_DELIVERIES), 0, 'deliveries left PENDING/RETRYING');
+    assert.equal(await count(db, `select count(*) from deliveries where lease_owner is not null or lease_until is not null`), 0, 'leases left behind');
+    assert.equal(await count(db, UNFINISHED_OUTBOX), 0, 'outbox rows left READY/BATCHED');
+    assert.equal(await count(db, `select count(*) from deliveries where state = 'DROPPED'`), 0, 'deliveries dropped');
+    assert.equal(await count(db, 'select count(*) from network_jobs'), 0, 'network work left');
+    assert.equal(await count(db, `select count(*) from messages where state <> 'FINAL'`), 0, 'messages without a final status');
+    assert.equal(await count(db, 'select count(*) from messages'), expected.size, 'one message row per accepted destination');
+    const retried = await count(db, 'select count(*) from deliveries where attempts > 1');
+    t.diagnostic(`${await count(db, 'select count(*) from deliveries')} deliveries, ${retried} claimed more than once (attempts > 1); ${receiver.requests.length} webhook POSTs received`);
+  });
 }
 
 describe('crash recovery (child process)', { timeout: 180_000 }, () => {
@@ -348,9 +363,10 @@ describe('crash recovery (child process)', { timeout: 180_000 }, () => {
     const total = outcome.expected.size;
     const lost = [...outcome.expected].filter((id) => !outcome.reportsByMessage.has(id)).length;
     t.diagnostic(`SIGKILL: ${total} messages, ${outcome.duplicates} duplicate reports (bound ${DUPLICATE_BOUND}), ${lost} lost`);
-    assertNothingLost(t, outcome);
+    await assertNothingLost(t, outcome);
     assert.ok(outcome.duplicates <= DUPLICATE_BOUND, `${outcome.duplicates} duplicates exceed WEBHOOK_WINDOW × WEBHOOK_BUCKET_SIZE = ${DUPLICATE_BOUND}`);
     assert.ok(outcome.duplicates <= total / 2);
+    await outcome.database.drop();
   });
 
   test('SIGTERM mid-load: exits 0 within seconds, restart delivers every report exactly once', async (t) => {
@@ -359,8 +375,9 @@ describe('crash recovery (child process)', { timeout: 180_000 }, () => {
     assert.equal(outcome.stop.code, 0, `exit after SIGTERM: ${JSON.stringify(outcome.stop)}`);
     assert.ok(outcome.stop.ms < 5_000, `SIGTERM took ${outcome.stop.ms} ms`);
     t.diagnostic(`SIGTERM: exit 0 after ${outcome.stop.ms} ms; ${outcome.expected.size} messages, ${outcome.duplicates} duplicate reports`);
-    assertNothingLost(t, outcome);
+    await assertNothingLost(t, outcome);
     // A graceful stop drains in-flight webhooks and records their outcome: nothing is sent twice.
     assert.equal(outcome.duplicates, 0);
+    await outcome.database.drop();
   });
 });

@@ -3,10 +3,12 @@
  * (in the envelope of the API family, with Retry-After) and stores nothing of the refused
  * request; once space is back, intake answers 200 again and every report accepted before,
  * during and after is delivered. The full disk is simulated by capping max_page_count at the
- * database's current size.
+ * database's current size. SQLite only: PostgreSQL has no per-database size cap a test could
+ * toggle without affecting the other tests sharing the server, so the file is skipped there.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { TEST_BACKEND } from '../helpers/database.ts';
 import { startGateway, type TestGateway } from '../helpers/hookline.ts';
 import { Receiver } from '../helpers/receiver.ts';
 
@@ -16,7 +18,12 @@ const destinations = (prefix: number, n: number, tag: string) =>
 /** Long enough text that a few hundred messages cannot fit in the pages the database already has. */
 const LONG_TEXT = 'Your parcel is on its way. '.repeat(5);
 
-describe('SQLite full: intake answers 503 and recovers without losing reports', () => {
+const skip =
+  TEST_BACKEND === 'postgres'
+    ? 'a full disk is simulated with SQLite max_page_count; PostgreSQL has no equivalent a test can toggle safely on the shared server'
+    : false;
+
+describe('SQLite full: intake answers 503 and recovers without losing reports', { skip }, () => {
   let g: TestGateway;
   let rx: Receiver;
 

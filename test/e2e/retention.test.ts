@@ -1,0 +1,74 @@
+/**
+ * Retention: after RETENTION_HOURS the sweeper removes finished messages, their reports and
+ * delivered webhook rows, and expired pull-queue entries — and keeps what work still needs:
+ * scheduled messages and DROPPED deliveries.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ManualClock } from '../../src/clock.ts';
+import { formatInfobipTime } from '../../src/lib/infobip-time.ts';
+import { startGateway, type TestGateway } from '../helpers/hookline.ts';
+import { Receiver } from '../helpers/receiver.ts';
+
+const HOUR = 3_600_000;
+
+async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('retention sweeper', () => {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  let g: TestGateway;
+  let ok: Receiver;
+  let dead: Receiver;
+  before(async () => {
+    ok = await Receiver.start();
+    dead = await Receiver.start();
+    dead.respond = () => ({ status: 500 });
+    g = await startGateway({ RETENTION_HOURS: '1', RETRY_MINUTE_MS: '1' }, { clock });
+  });
+  after(async () => {
+    await g.close();
+    await ok.close();
+    await dead.close();
+  });
+
+  const count = async (table: 'messages' | 'reports' | 'deliveries' | 'pull_queue' | 'attempts', where?: [string, string]) => {
+    let q = g.hookline.store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n'));
+    if (where) q = q.where(where[0] as never, '=', where[1] as never);
+    return Number((await q.executeTakeFirstOrThrow()).n);
+  };
+
+  it('removes old finished work and keeps scheduled messages and dropped deliveries', async () => {
+    const send = (body: object) => g.api('POST', '/sms/3/messages', body);
+    const text = { text: 'x' };
+    assert.equal((await send({ messages: [{ destinations: [{ to: '41790000001' }], content: text, webhooks: { delivery: { url: ok.url } } }] })).status, 200);
+    assert.equal((await send({ messages: [{ destinations: [{ to: '41790000002' }], content: text }] })).status, 200); // pulled
+    assert.equal((await send({ messages: [{ destinations: [{ to: '41790000003' }], content: text, webhooks: { delivery: { url: dead.url } } }] })).status, 200);
+    const sendAt = formatInfobipTime(clock.now() + 100 * HOUR);
+    assert.equal((await send({ messages: [{ destinations: [{ to: '41790000004' }], content: text }], options: { schedule: { sendAt } } })).status, 200);
+
+    await ok.waitForRequests(1);
+    await until(async () => (await count('pull_queue')) === 1, 'the pulled report');
+    // Run the dead target's whole retry cycle (RETRY_MINUTE_MS=1: 2490 ms of clock) to DROPPED.
+    for (let i = 0; i < 30 && (await count('deliveries', ['state', 'DROPPED'])) === 0; i++) {
+      clock.advance(400);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    assert.equal(await count('deliveries', ['state', 'DROPPED']), 1);
+    assert.equal(await count('messages'), 4);
+
+    clock.advance(49 * HOUR); // past RETENTION_HOURS and the pull queue's 48 h
+    await until(async () => (await count('messages')) === 1, 'the sweep');
+    const left = await g.hookline.store.db.selectFrom('messages').select(['destination', 'state']).execute();
+    assert.deepEqual(left, [{ destination: '41790000004', state: 'SCHEDULED' }], 'a scheduled message is work, not history');
+    assert.equal(await count('pull_queue'), 0, 'expired pull entries are gone');
+    assert.equal(await count('deliveries', ['state', 'DELIVERED']), 0, 'delivered rows are gone');
+    assert.equal(await count('deliveries', ['state', 'DROPPED']), 1, 'dropped rows stay');
+    assert.equal(await count('attempts'), 21, 'only the dropped delivery keeps its attempts');
+  });
+});
