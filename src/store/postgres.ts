@@ -16,7 +16,12 @@ export const POOL_SIZE = 10;
 
 export function openPostgres(url: string, poolSize = POOL_SIZE): Kysely<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
-  // An idle client losing its connection (a PostgreSQL restart) must not crash the process.
+  // A client losing its connection (a PostgreSQL restart) must not crash the process. The pool's
+  // 'error' event covers idle clients only; a checked-out client between two statements (inside
+  // a transaction) emits 'error' on itself, with no listener unless we add one. Its queries then
+  // fail ("not queryable"), which callers treat as the database being unavailable, and the pool
+  // discards it on release.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

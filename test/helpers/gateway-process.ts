@@ -48,7 +48,10 @@ export async function freePort(): Promise<number> {
 
 export interface GatewayProcess {
   child: ChildProcess;
+  /** Where the API listens; '' for a worker (`--role worker`), which listens on no port. */
   baseUrl: string;
+  /** The role the child runs as (from `--role` in `args`, else ROLE in `env`, else 'all'). */
+  role: GatewayRole;
   /** Everything the child wrote so far. */
   stdout(): string;
   stderr(): string;
@@ -60,13 +63,33 @@ export interface GatewayProcess {
 
 const live = new Set<ChildProcess>();
 
+export type GatewayRole = 'api' | 'worker' | 'all';
+
+export interface SpawnOptions {
+  readyTimeoutMs?: number;
+  /** Extra command-line arguments after `src/main.ts`, e.g. `['--role', 'worker']`. */
+  args?: string[];
+}
+
+/** The role as config.ts will read it: `--role x` / `--role=x` wins over ROLE. */
+function roleOf(env: Record<string, string>, args: readonly string[]): GatewayRole {
+  const flag = args.findIndex((a) => a === '--role' || a.startsWith('--role='));
+  const role = flag >= 0 ? (args[flag].includes('=') ? args[flag].slice('--role='.length) : args[flag + 1]) : env.ROLE || 'all';
+  return role as GatewayRole;
+}
+
+/** Printed by main.ts (at info level) once the process has started what its role runs. */
+const RUNNING_LINE = 'Hookline is running';
+
 /**
  * Spawns the gateway with exactly `env` (plus PATH and friends) and waits for GET /healthz.
  * A port picked by freePort() can be taken by someone else before the child binds it (more
  * likely on a restart, seconds later): then a new free port is written into `env.PORT` and the
  * spawn is tried again, so callers that restart with the same `env` follow it.
+ * A worker (`args: ['--role', 'worker']` or ROLE=worker) serves no HTTP: it is ready once it
+ * logs "Hookline is running", so its LOG_LEVEL must let info through (unset, info, debug, trace).
  */
-export async function spawnGateway(env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): Promise<GatewayProcess> {
+export async function spawnGateway(env: Record<string, string>, options: SpawnOptions = {}): Promise<GatewayProcess> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await spawnOnce(env, options);
@@ -79,12 +102,18 @@ export async function spawnGateway(env: Record<string, string>, options: { ready
 
 class PortInUse extends Error {}
 
-async function spawnOnce(env: Record<string, string>, options: { readyTimeoutMs?: number }): Promise<GatewayProcess> {
+async function spawnOnce(env: Record<string, string>, options: SpawnOptions): Promise<GatewayProcess> {
+  const args = options.args ?? [];
+  const role = roleOf(env, args);
+  const listens = role !== 'worker';
+  if (!listens && env.LOG_LEVEL && !['info', 'debug', 'trace'].includes(env.LOG_LEVEL)) {
+    throw new Error(`a worker is ready when it logs "${RUNNING_LINE}" at info level; LOG_LEVEL=${env.LOG_LEVEL} hides it`);
+  }
   const inherited: Record<string, string | undefined> = { ...process.env };
   for (const name of HOOKLINE_ENV) delete inherited[name];
   // Set when running under `node --test`; the child is not a test file and must not report as one.
   delete inherited.NODE_TEST_CONTEXT;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
     cwd: REPO_ROOT,
     env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -102,10 +131,11 @@ async function spawnOnce(env: Record<string, string>, options: { readyTimeoutMs?
       resolve({ code, signal });
     }),
   );
-  const baseUrl = `http://127.0.0.1:${env.PORT}`;
+  const baseUrl = listens ? `http://127.0.0.1:${env.PORT}` : '';
   const handle: GatewayProcess = {
     child,
     baseUrl,
+    role,
     stdout: () => out,
     stderr: () => err,
     exited,
@@ -117,11 +147,15 @@ async function spawnOnce(env: Record<string, string>, options: { readyTimeoutMs?
   for (;;) {
     if (done && err.includes('EADDRINUSE')) throw new PortInUse(`port ${env.PORT} is in use`);
     if (done) throw new Error(`gateway exited before it was ready (${JSON.stringify(await exited)}); stderr:\n${err}\nstdout:\n${out}`);
-    try {
-      const response = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(1_000) });
-      if (response.ok && !done) return handle;
-    } catch {
-      /* not listening yet */
+    if (!listens) {
+      if (out.includes(RUNNING_LINE)) return handle;
+    } else {
+      try {
+        const response = await fetch(`${baseUrl}/healthz`, { signal: AbortSignal.timeout(1_000) });
+        if (response.ok && !done) return handle;
+      } catch {
+        /* not listening yet */
+      }
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
