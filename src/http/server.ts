@@ -96,6 +96,17 @@ export function createServer(options: { logger: Logger; maxBodyBytes: number }):
     return sendError(request, reply, new ApiError('GENERAL_ERROR'));
   });
 
+  // A request still in flight when close() starts would leave its keep-alive connection open, and
+  // close() waits for that connection (up to keepAliveTimeout, 72 s): answer it with Connection: close.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+
   app.setNotFoundHandler((request, reply) => sendError(request, reply, new ApiError('NOT_FOUND')));
   return app;
 }

@@ -66,7 +66,7 @@ async function send(gateway: GatewayProcess, key: string): Promise<number> {
   return response.status;
 }
 
-describe('API key bootstrap (child process)', { timeout: 120_000 }, () => {
+describe('API key bootstrap (child process)', { timeout: 180_000 }, () => {
   test('without API_KEY: one key is generated, printed once, and survives a restart', async () => {
     const db = await newDatabase();
     const first = await start(db);

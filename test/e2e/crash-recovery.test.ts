@@ -14,7 +14,8 @@ import { after, describe, test, type TestContext } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import { openStore } from '../../src/store/database.ts';
 import type { Database } from '../../src/store/schema.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { maxAttemptMs } from '../../src/webhooks/http-sender.ts';
+import { createTestDatabase, TEST_BACKEND, type TestDatabase } from '../helpers/database.ts';
 import { freePort, killAllGatewayProcesses, spawnGateway, stopGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { Receiver } from '../helpers/receiver.ts';
 
@@ -23,6 +24,18 @@ const BUCKET_SIZE = 20;
 /** WEBHOOK_WINDOW (its default, set explicitly because the duplicate bound depends on it). */
 const WINDOW = 20;
 const RECEIVER_DELAY_MS = 50;
+/**
+ * Webhook timeouts, set explicitly (far above RECEIVER_DELAY_MS) because they fix the lease a
+ * claimed delivery holds: maxAttemptMs + 10 s (app.ts). On SQLite a restarted gateway owns the
+ * database alone and releases the leases of the killed one at start; on PostgreSQL other
+ * processes may share the database, so the killed process's leases are only reclaimed once they
+ * expire (seen by the 2 s shared-database poll). The defaults (5 s + 2 × 10 s) would make that 35 s.
+ */
+const CONNECT_TIMEOUT_MS = 1_000;
+const READ_TIMEOUT_MS = 2_000;
+const LEASE_MS = maxAttemptMs({ connectTimeoutMs: CONNECT_TIMEOUT_MS, readTimeoutMs: READ_TIMEOUT_MS }) + 10_000;
+/** How long after a crash a leased delivery can wait before it is sent again. */
+const RECLAIM_MS = TEST_BACKEND === 'postgres' ? LEASE_MS + 2_000 : 0;
 
 /**
  * A crash can only duplicate reports whose delivery was in flight: claimed (leased), POSTed,
@@ -177,7 +190,7 @@ const UNFINISHED_DELIVERIES = `select count(*) from deliveries where state in ('
 const UNFINISHED_OUTBOX = `select count(*) from outbox where state in ('READY', 'BATCHED')`;
 
 /** Polls the live database (on its own connection, beside the gateway) until no webhook work is left. */
-async function waitForQuiescence(url: string, timeoutMs = 30_000): Promise<void> {
+async function waitForQuiescence(url: string, timeoutMs = 30_000 + RECLAIM_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   await withDatabase(url, async (db) => {
     for (;;) {
@@ -223,6 +236,8 @@ async function runScenario(t: TestContext, scenario: Scenario): Promise<Outcome>
     RETRY_MINUTE_MS: '200',
     WEBHOOK_BUCKET_SIZE: String(BUCKET_SIZE),
     WEBHOOK_WINDOW: String(WINDOW),
+    WEBHOOK_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS),
+    WEBHOOK_READ_TIMEOUT_MS: String(READ_TIMEOUT_MS),
   };
 
   const t0 = Date.now();
@@ -298,7 +313,7 @@ async function runScenario(t: TestContext, scenario: Scenario): Promise<Outcome>
     await receiver.waitFor(() => {
       const seen = reportsByMessage();
       return [...expected].every((id) => seen.has(id));
-    }, 60_000, 'a report for every accepted message');
+    }, 60_000 + RECLAIM_MS, 'a report for every accepted message');
   } catch (error) {
     const seen = reportsByMessage();
     const missing = [...expected].filter((id) => !seen.has(id));

@@ -55,9 +55,12 @@ describe('retention sweeper', () => {
     await ok.waitForRequests(1);
     await until(async () => (await count('pull_queue')) === 1, 'the pulled report');
     // Run the dead target's whole retry cycle (RETRY_MINUTE_MS=1: 2490 ms of clock) to DROPPED.
-    for (let i = 0; i < 30 && (await count('deliveries', ['state', 'DROPPED'])) === 0; i++) {
+    // Each step lets the dispatcher make the attempt that just fell due (and record it).
+    const deadline = Date.now() + 30_000;
+    while ((await count('deliveries', ['state', 'DROPPED'])) === 0 && Date.now() < deadline) {
+      const attempts = await count('attempts');
       clock.advance(400);
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      await until(async () => (await count('attempts')) > attempts || (await count('deliveries', ['state', 'DROPPED'])) > 0, 'the next attempt', 5_000).catch(() => {});
     }
     assert.equal(await count('deliveries', ['state', 'DROPPED']), 1);
     assert.equal(await count('messages'), 4);
