@@ -22,8 +22,8 @@ import { Simulator } from './network/simulator.ts';
 import { openStore, type Store } from './store/database.ts';
 import { LocalNotifier, PostgresNotifier, type Notifier } from './store/notifier.ts';
 import { createSweepPass } from './store/sweeper.ts';
-import { Dispatcher } from './webhooks/dispatcher.ts';
-import { HttpSender, maxAttemptMs } from './webhooks/http-sender.ts';
+import { DELIVERY_LEASE_MS, Dispatcher } from './webhooks/dispatcher.ts';
+import { HttpSender } from './webhooks/http-sender.ts';
 
 const NETWORK_BATCH = 1_000;
 /** Polling fall-back when several processes share the database (see WorkerLoop). */
@@ -66,7 +66,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
     window: config.webhookWindow,
     maxInFlight: config.webhookMaxInFlight,
     retryMinuteMs: config.retryMinuteMs,
-    leaseMs: maxAttemptMs(senderOptions) + 10_000,
+    leaseMs: DELIVERY_LEASE_MS,
   });
   const pollMs = profile.multiProcess ? SHARED_DB_POLL_MS : MAX_IDLE_MS;
   const dispatcherLoop = new WorkerLoop('dispatcher', dispatcher.pass, clock, logger, pollMs);
@@ -126,6 +126,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
           if (released) logger.info({ released }, 'released webhook leases left by a previous run');
         }
         for (const loop of Object.values(loops)) loop.start();
+        dispatcher.startHeartbeat();
         if (notifier instanceof PostgresNotifier) await notifier.start();
       }
       return runsApi ? server.listen({ port: config.port, host: config.host }) : '';
@@ -137,6 +138,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
       await server.close();
       await Promise.all(Object.values(loops).map((loop) => loop.stop()));
       const drained = await dispatcher.drain(SHUTDOWN_GRACE_MS);
+      dispatcher.stopHeartbeat();
       if (!drained) await dispatcher.releaseOwnLeases();
       await sender.close(!drained);
       await notifier.close();

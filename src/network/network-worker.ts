@@ -20,6 +20,9 @@ export interface NetworkWorkerDeps {
   onReports: () => void;
 }
 
+/** The message columns a network step needs; whole rows (text, options, …) made this the pass's costliest read. */
+const NETWORK_COLUMNS = ['pk', 'account_id', 'bulk_id', 'state', 'destination', 'parts', 'validity_ms', 'sent_at', 'mcc_mnc'] as const;
+
 export function createNetworkPass(deps: NetworkWorkerDeps): (now: number) => Promise<PassResult> {
   const { db, profile, connector, batchSize } = deps;
 
@@ -36,11 +39,11 @@ export function createNetworkPass(deps: NetworkWorkerDeps): (now: number) => Pro
       const jobs = await claim.execute();
       if (jobs.length === 0) return { claimed: 0, pushed: 0 };
 
-      const messages = new Map<number, MessageRow>();
+      const messages = new Map<number, Pick<MessageRow, (typeof NETWORK_COLUMNS)[number]>>();
       for (const chunk of chunkRows(jobs, profile)) {
         const rows = await trx
           .selectFrom('messages')
-          .selectAll()
+          .select(NETWORK_COLUMNS)
           .where('pk', 'in', chunk.map((j) => j.message_pk))
           .execute();
         for (const row of rows) messages.set(row.pk, row);

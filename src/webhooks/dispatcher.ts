@@ -19,12 +19,18 @@ import type { HttpSender, SendResult } from './http-sender.ts';
 import { formDeliveries } from './outbox.ts';
 import { nextAttemptAt } from './retry-policy.ts';
 
+/** A webhook claim's lease, renewed by the heartbeat while its request runs. */
+export const DELIVERY_LEASE_MS = 10_000;
+
 export interface DispatcherOptions {
   bucketSize: number;
   window: number;
   maxInFlight: number;
   retryMinuteMs: number;
-  /** How long a claim is ours before another worker may take it over. */
+  /**
+   * How long a claim is ours before another worker may take it over. Kept short so a dead
+   * worker's claims come back within seconds; a live worker renews its leases (heartbeat).
+   */
   leaseMs: number;
 }
 
@@ -109,7 +115,7 @@ export class Dispatcher {
     return this.db.transaction().execute(async (trx) => {
       const targets = await this.claimableTargets(trx, now, free);
       if (targets.length === 0) return [];
-      const candidates = await this.candidates(trx, now, targets);
+      const candidates = await this.candidates(trx, now, targets, free);
       const chosen = this.choose(candidates, free);
       if (chosen.length === 0) return [];
       const claimed: Claimed[] = [];
@@ -178,18 +184,19 @@ export class Dispatcher {
   }
 
   /**
-   * Up to `window` candidates per target and lane, in claim order (next_attempt_at, id); windows
-   * and the global cap are applied by `choose`. Each lane is one range of the covering index
-   * deliveries_lane, so this reads neither the backlog behind a window nor any delivery row.
+   * Each target's candidates per lane, in claim order (next_attempt_at, id); `choose` applies the
+   * windows and the global cap. It can take at most the target's free room (and at most `free`)
+   * from one lane, so no more are read. Each lane is one range of the covering index
+   * deliveries_lane: this reads neither the backlog behind a window nor any delivery row.
    */
-  private async candidates(trx: Transaction<Database>, now: number, targets: string[]): Promise<Candidate[]> {
+  private async candidates(trx: Transaction<Database>, now: number, targets: string[], free: number): Promise<Candidate[]> {
     const lane = (url: string, fresh: boolean) => sql`
       select * from (
         select id, target_url, ${sql.lit(fresh ? 1 : 0)} as fresh, next_attempt_at from deliveries
         where state in ('PENDING', 'RETRYING') and target_url = ${url} and (attempts = 0) = ${sql.lit(fresh)}
           and next_attempt_at <= ${now} and (lease_until is null or lease_until < ${now})
         order by next_attempt_at, id
-        limit ${this.options.window}) as lane`;
+        limit ${Math.min(free, this.options.window - (this.inFlightByTarget.get(url) ?? 0))}) as lane`;
     const rows: Array<Candidate & { next_attempt_at: number }> = [];
     // SQLite allows 500 terms in a compound SELECT: two lanes per target, 200 targets a statement.
     for (let i = 0; i < targets.length; i += 200) {
@@ -326,6 +333,28 @@ export class Dispatcher {
         }
       }
     });
+  }
+
+  private heartbeat: NodeJS.Timeout | null = null;
+
+  /** Renews the leases of requests in flight three times per lease, for as long as they last. */
+  startHeartbeat(): void {
+    this.heartbeat ??= setInterval(() => {
+      if (this.inFlight === 0 || this.closed) return;
+      this.db
+        .updateTable('deliveries')
+        .set({ lease_until: this.clock.now() + this.options.leaseMs })
+        .where('lease_owner', '=', this.owner)
+        .where('state', 'in', WAITING)
+        .execute()
+        .catch((error) => this.log.warn({ err: error }, 'renewing webhook leases failed; will retry'));
+    }, this.options.leaseMs / 3);
+    this.heartbeat.unref();
+  }
+
+  stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
   }
 
   /** Waits for in-flight requests to finish and be recorded, at most `timeoutMs`. */

@@ -6,6 +6,7 @@
  * bounded by what can be in flight (see DUPLICATE_BOUND).
  * A SIGTERM mid-load must instead drain cleanly: exit 0 within seconds, nothing lost, no duplicate.
  */
+import { DELIVERY_LEASE_MS } from '../../src/webhooks/dispatcher.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,6 @@ import { after, describe, test, type TestContext } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import { openStore } from '../../src/store/database.ts';
 import type { Database } from '../../src/store/schema.ts';
-import { maxAttemptMs } from '../../src/webhooks/http-sender.ts';
 import { createTestDatabase, TEST_BACKEND, type TestDatabase } from '../helpers/database.ts';
 import { freePort, killAllGatewayProcesses, spawnGateway, stopGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { Receiver } from '../helpers/receiver.ts';
@@ -25,15 +25,15 @@ const BUCKET_SIZE = 20;
 const WINDOW = 20;
 const RECEIVER_DELAY_MS = 50;
 /**
- * Webhook timeouts, set explicitly (far above RECEIVER_DELAY_MS) because they fix the lease a
- * claimed delivery holds: maxAttemptMs + 10 s (app.ts). On SQLite a restarted gateway owns the
+ * Webhook timeouts, set explicitly (far above RECEIVER_DELAY_MS). A claimed delivery holds a
+ * DELIVERY_LEASE_MS lease, renewed while its request runs. On SQLite a restarted gateway owns the
  * database alone and releases the leases of the killed one at start; on PostgreSQL other
  * processes may share the database, so the killed process's leases are only reclaimed once they
- * expire (seen by the 2 s shared-database poll). The defaults (5 s + 2 × 10 s) would make that 35 s.
+ * expire (seen by the 2 s shared-database poll).
  */
 const CONNECT_TIMEOUT_MS = 1_000;
 const READ_TIMEOUT_MS = 2_000;
-const LEASE_MS = maxAttemptMs({ connectTimeoutMs: CONNECT_TIMEOUT_MS, readTimeoutMs: READ_TIMEOUT_MS }) + 10_000;
+const LEASE_MS = DELIVERY_LEASE_MS;
 /** How long after a crash a leased delivery can wait before it is sent again. */
 const RECLAIM_MS = TEST_BACKEND === 'postgres' ? LEASE_MS + 2_000 : 0;
 

@@ -6,6 +6,7 @@
  * within what the killed worker could have had in flight, and nothing is left claimed or queued.
  * PostgreSQL only: SQLite is one process's database (config refuses --role api/worker on it).
  */
+import { DELIVERY_LEASE_MS } from '../../src/webhooks/dispatcher.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,13 +37,13 @@ const RECEIVER_DELAY_MS = 3;
 const HOLD_MS = 2_000;
 const KILL_AT_IN_FLIGHT = 2 * WINDOW + 1;
 /**
- * Short HTTP timeouts keep the dispatcher's lease short: leaseMs = connect + 2 × read + 10 s
+ * The dispatcher's lease is DELIVERY_LEASE_MS (10 s), renewed by a heartbeat while a request runs
  * (app.ts) = 1 + 6 + 10 = 17 s. The SIGKILLed worker's claims are taken over only once they
  * expire, so this is how long its in-flight reports wait before being sent again.
  */
 const CONNECT_TIMEOUT_MS = 1_000;
 const READ_TIMEOUT_MS = 3_000;
-const LEASE_MS = CONNECT_TIMEOUT_MS + 2 * READ_TIMEOUT_MS + 10_000;
+const LEASE_MS = DELIVERY_LEASE_MS;
 /** app.ts SHUTDOWN_GRACE_MS: a SIGTERMed worker that exits sooner drained every in-flight webhook. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -57,7 +58,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
  *    kill rolls them back, which re-does work but cannot produce a report twice.
  *  - The SIGTERMed worker drains (asserted: it exits before SHUTDOWN_GRACE_MS), so it records
  *    every outcome it sent and gives back no lease: it adds no duplicates.
- *  - Leases (17 s) far outlast an attempt here (at most HOLD_MS), so no live worker loses a claim.
+ *  - A live worker renews its leases (heartbeat every lease/3), so it never loses a claim.
  * So one SIGKILLed worker can cause at most WINDOW × BUCKET_SIZE = 500 duplicate reports.
  */
 const KILLED_WORKERS = 1;
