@@ -72,6 +72,19 @@ function checkDestinationCount(count: number): void {
 
 const clip = (value: string | undefined, max: number) => (value === undefined ? undefined : value.slice(0, max));
 
+/** Binary content travels as hex without spaces; it must hold whole bytes. */
+function hexContent(hex: string, property: string, violations: Violation[]): string {
+  const compact = hex.replaceAll(' ', '');
+  if (compact.length % 2 !== 0) violations.push({ property, violation: 'must hold whole bytes (two hex digits each)' });
+  return compact;
+}
+
+/** The per-destination part of a draft: where it is in the request and its message id. */
+function destination(i: number, j: number, d: { to: string; messageId?: string }) {
+  const clientMessageId = clip(d.messageId, MAX_MESSAGE_ID);
+  return { path: `messages[${i}].destinations[${j}]`, clientMessageId, messageId: clientMessageId ?? newMessageId(), to: d.to };
+}
+
 /** Text (`/sms/2/text/advanced`) and binary (`/sms/2/binary/advanced`) v2 requests. */
 export function fromV2(body: V2Request | V2BinaryRequest, now: number): OutboundRequest {
   const violations: Violation[] = [];
@@ -83,15 +96,10 @@ export function fromV2(body: V2Request | V2BinaryRequest, now: number): Outbound
     if (at !== null) sendAt = Math.max(sendAt ?? 0, at);
     const validityMs = Math.min((m.validityPeriod ?? 2880) * 60_000, MAX_VALIDITY_MS);
     const binary = 'binary' in m;
-    const text = 'binary' in m ? m.binary.hex.replaceAll(' ', '') : (m.text ?? '');
-    if (binary && text.length % 2 !== 0) violations.push({ property: `messages[${i}].binary.hex`, violation: 'must hold whole bytes (two hex digits each)' });
+    const text = 'binary' in m ? hexContent(m.binary.hex, `messages[${i}].binary.hex`, violations) : (m.text ?? '');
     m.destinations.forEach((d, j) => {
-      const clientMessageId = clip(d.messageId, MAX_MESSAGE_ID);
       drafts.push({
-        path: `messages[${i}].destinations[${j}]`,
-        clientMessageId,
-        messageId: clientMessageId ?? newMessageId(),
-        to: d.to,
+        ...destination(i, j, d),
         sender: m.from ?? null,
         text,
         binary,
@@ -136,15 +144,10 @@ export function fromV3(body: V3Request, now: number): OutboundRequest {
     const validity = m.options?.validityPeriod;
     const validityMs = validity ? Math.min(validity.amount * UNIT_MS[validity.timeUnit ?? 'MINUTES'], MAX_VALIDITY_MS) : MAX_VALIDITY_MS;
     const binary = 'hex' in m.content;
-    const text = 'hex' in m.content ? m.content.hex.replaceAll(' ', '') : m.content.text;
-    if (binary && text.length % 2 !== 0) violations.push({ property: `messages[${i}].content.hex`, violation: 'must hold whole bytes (two hex digits each)' });
+    const text = 'hex' in m.content ? hexContent(m.content.hex, `messages[${i}].content.hex`, violations) : m.content.text;
     m.destinations.forEach((d, j) => {
-      const clientMessageId = clip(d.messageId, MAX_MESSAGE_ID);
       drafts.push({
-        path: `messages[${i}].destinations[${j}]`,
-        clientMessageId,
-        messageId: clientMessageId ?? newMessageId(),
-        to: d.to,
+        ...destination(i, j, d),
         sender: m.sender ?? null,
         text,
         binary,
