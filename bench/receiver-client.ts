@@ -1,0 +1,79 @@
+/** Parent side of bench/receiver.ts: starts the child and wraps its IPC protocol in promises. */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface Reached {
+  count: number;
+  requests: number;
+  /** Epoch ms (sub-ms precision) of the first request and of the one that reached the count. */
+  firstAt: number;
+  at: number;
+}
+
+export class ReceiverProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {}
+
+  static async start(): Promise<ReceiverProcess> {
+    const child = fork(fileURLToPath(new URL('./receiver.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`receiver exited early (${code})`)));
+      child.once('message', (m: { type: string; port: number }) => resolve(m.port));
+    });
+    child.removeAllListeners('exit');
+    return new ReceiverProcess(child, `http://127.0.0.1:${port}`);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  private ask<T>(message: object, reply: string, timeoutMs = 30_000): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.child.off('message', onMessage);
+        reject(new Error(`receiver did not answer ${reply} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onMessage = (m: { type: string }) => {
+        if (m.type !== reply) return;
+        clearTimeout(timer);
+        this.child.off('message', onMessage);
+        resolve(m as T);
+      };
+      this.child.on('message', onMessage);
+      this.child.send(message);
+    });
+  }
+
+  async reset(track = false): Promise<void> {
+    await this.ask({ type: 'reset', track }, 'reset-ok');
+  }
+
+  /** Resolves when the receiver has counted `n` reports, or with null after `timeoutMs`. */
+  async waitForCount(n: number, timeoutMs: number): Promise<Reached | null> {
+    try {
+      return await this.ask<Reached>({ type: 'expect', n }, 'reached', timeoutMs);
+    } catch {
+      return null;
+    }
+  }
+
+  stats(): Promise<{ count: number; requests: number; firstAt: number }> {
+    return this.ask({ type: 'stats' }, 'stats');
+  }
+
+  async arrivals(): Promise<Map<string, number>> {
+    const { ids, times } = await this.ask<{ ids: string[]; times: number[] }>({ type: 'arrivals' }, 'arrivals');
+    return new Map(ids.map((id, i) => [id, times[i]]));
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.send({ type: 'stop' });
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    if (this.child.exitCode === null) this.child.kill();
+  }
+}
