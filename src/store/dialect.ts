@@ -14,7 +14,29 @@ export interface DialectProfile {
   serialIds: boolean;
   /** Most bound parameters in one statement; bulk inserts are chunked below it. */
   maxParameters: number;
+  /**
+   * How to compare a boolean index expression so the planner still uses the index: PostgreSQL
+   * rewrites `(x = 0) = false` to `x <> 0` (missing the expression) but keeps `is false`;
+   * SQLite matches the expression only with `=`.
+   */
+  booleanIndexTest: 'is' | '=';
 }
 
-export const SQLITE: DialectProfile = { name: 'sqlite', skipLocked: false, multiProcess: false, listenNotify: false, serialIds: false, maxParameters: 32_000 };
-export const POSTGRES: DialectProfile = { name: 'postgres', skipLocked: true, multiProcess: true, listenNotify: true, serialIds: true, maxParameters: 65_000 };
+export const SQLITE: DialectProfile = {
+  name: 'sqlite',
+  skipLocked: false,
+  multiProcess: false,
+  listenNotify: false,
+  serialIds: false,
+  maxParameters: 32_000,
+  booleanIndexTest: '=',
+};
+export const POSTGRES: DialectProfile = {
+  name: 'postgres',
+  skipLocked: true,
+  multiProcess: true,
+  listenNotify: true,
+  serialIds: true,
+  maxParameters: 65_000,
+  booleanIndexTest: 'is',
+};

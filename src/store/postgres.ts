@@ -4,6 +4,7 @@
 import { userInfo } from 'node:os';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { countQuery } from './query-count.ts';
 import type { Database } from './schema.ts';
 
 // Times and ids are bigint columns; their values stay far below 2^53, so numbers are exact.
@@ -23,5 +24,5 @@ export function openPostgres(url: string, poolSize = POOL_SIZE): Kysely<Database
   // discards it on release.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: countQuery });
 }

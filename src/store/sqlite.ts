@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { countQuery } from './query-count.ts';
 import type { Database } from './schema.ts';
 
 export function openSqlite(path: string): { db: Kysely<Database>; sqlite: SQLite.Database } {
@@ -15,7 +16,7 @@ export function openSqlite(path: string): { db: Kysely<Database>; sqlite: SQLite
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), log: countQuery });
   return { db, sqlite };
 }
 

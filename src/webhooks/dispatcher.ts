@@ -190,10 +190,13 @@ export class Dispatcher {
    * deliveries_lane: this reads neither the backlog behind a window nor any delivery row.
    */
   private async candidates(trx: Transaction<Database>, now: number, targets: string[], free: number): Promise<Candidate[]> {
+    // Same rows either way (attempts is never null); the operator is the one the planner matches
+    // to the index expression, or it filters the target's whole backlog (see DialectProfile).
+    const test = sql.raw(this.profile.booleanIndexTest);
     const lane = (url: string, fresh: boolean) => sql`
       select * from (
         select id, target_url, ${sql.lit(fresh ? 1 : 0)} as fresh, next_attempt_at from deliveries
-        where state in ('PENDING', 'RETRYING') and target_url = ${url} and (attempts = 0) = ${sql.lit(fresh)}
+        where state in ('PENDING', 'RETRYING') and target_url = ${url} and (attempts = 0) ${test} ${sql.lit(fresh)}
           and next_attempt_at <= ${now} and (lease_until is null or lease_until < ${now})
         order by next_attempt_at, id
         limit ${Math.min(free, this.options.window - (this.inFlightByTarget.get(url) ?? 0))}) as lane`;
