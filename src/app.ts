@@ -127,7 +127,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
         }
         for (const loop of Object.values(loops)) loop.start();
         dispatcher.startHeartbeat();
-        if (notifier instanceof PostgresNotifier) await notifier.start();
+        await notifier.start();
       }
       return runsApi ? server.listen({ port: config.port, host: config.host }) : '';
     },

@@ -13,6 +13,8 @@ const PG_CHANNEL: Record<Channel, string> = { network: 'hookline_network', dispa
 export interface Notifier {
   notify(channel: Channel): void;
   listen(channel: Channel, onWake: () => void): void;
+  /** Starts receiving other processes' notifications for the channels listened to. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -27,6 +29,8 @@ export class LocalNotifier implements Notifier {
   listen(channel: Channel, onWake: () => void): void {
     this.listeners[channel].push(onWake);
   }
+
+  async start(): Promise<void> {}
 
   async close(): Promise<void> {}
 }
@@ -62,7 +66,7 @@ export class PostgresNotifier extends LocalNotifier {
   }
 
   /** Starts listening for the channels that have listeners. */
-  async start(): Promise<void> {
+  override async start(): Promise<void> {
     const channels = (Object.keys(this.listeners) as Channel[]).filter((c) => this.listeners[c].length > 0);
     if (channels.length === 0 || this.closed) return;
     const client = new pg.Client({ connectionString: this.url });
