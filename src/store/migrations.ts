@@ -174,7 +174,24 @@ const m0002: Migration = {
   },
 };
 
+/**
+ * Indexes for forming deliveries that hold only pending outbox rows, so the form query costs
+ * the same whatever the planner's statistics say and however much history the outbox holds:
+ * outbox_ready walks READY rows in id order, outbox_pending answers "is an earlier report of this
+ * message to this target still pending?" from a small index. (Without them PostgreSQL chose plans
+ * that read every READY row, or the whole outbox, on every pass.)
+ */
+const m0003: Migration = {
+  async up(db: Kysely<any>) {
+    // Replaces 0001's outbox_ready (state, id), which also indexed every DONE row.
+    await db.schema.dropIndex('outbox_ready').execute();
+    await sql`create index outbox_ready on outbox (id) where state = 'READY'`.execute(db);
+    await sql`create index outbox_pending on outbox (message_pk, target_url, report_id) where state in ('READY', 'BATCHED')`.execute(db);
+  },
+};
+
 export const migrationsFor = (profile: DialectProfile): Record<string, Migration> => ({
   '0001_core': m0001(profile),
   '0002_claim_indexes': m0002,
+  '0003_outbox_pending_indexes': m0003,
 });

@@ -25,7 +25,9 @@ export async function formDeliveries(db: Kysely<Database>, profile: DialectProfi
     let query = trx
       .selectFrom('outbox as o')
       .select(['o.id', 'o.account_id', 'o.report_id', 'o.target_url', 'o.family', 'o.content_type'])
-      .where('o.state', '=', 'READY')
+      // States are literals, not parameters, so both databases can use the partial indexes
+      // outbox_ready and outbox_pending (a bound parameter cannot prove an index's WHERE).
+      .where(sql<boolean>`o.state = 'READY'`)
       .where(({ not, exists, selectFrom }) =>
         not(
           exists(
@@ -34,7 +36,7 @@ export async function formDeliveries(db: Kysely<Database>, profile: DialectProfi
               .whereRef('p.message_pk', '=', 'o.message_pk')
               .whereRef('p.target_url', '=', 'o.target_url')
               .whereRef('p.report_id', '<', 'o.report_id')
-              .where('p.state', 'in', ['READY', 'BATCHED']),
+              .where(sql<boolean>`p.state in ('READY', 'BATCHED')`),
           ),
         ),
       )
