@@ -28,16 +28,22 @@ export async function formDeliveries(db: Kysely<Database>, profile: DialectProfi
       // States are literals, not parameters, so both databases can use the partial indexes
       // outbox_ready and outbox_pending (a bound parameter cannot prove an index's WHERE).
       .where(sql<boolean>`o.state = 'READY'`)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('outbox as p')
-              .select('p.id')
-              .whereRef('p.message_pk', '=', 'o.message_pk')
-              .whereRef('p.target_url', '=', 'o.target_url')
-              .whereRef('p.report_id', '<', 'o.report_id')
-              .where(sql<boolean>`p.state in ('READY', 'BATCHED')`),
-          ),
+      // "No earlier pending report of this message to this target", written as a scalar subquery
+      // with LIMIT rather than NOT EXISTS: PostgreSQL runs it per row as an index lookup, where it
+      // could turn NOT EXISTS into an anti-join that scans the whole index per row when its
+      // statistics (taken while idle) say the outbox is empty — seconds per pass under a burst.
+      .where((eb) =>
+        eb(
+          eb
+            .selectFrom('outbox as p')
+            .select('p.id')
+            .whereRef('p.message_pk', '=', 'o.message_pk')
+            .whereRef('p.target_url', '=', 'o.target_url')
+            .whereRef('p.report_id', '<', 'o.report_id')
+            .where(sql<boolean>`p.state in ('READY', 'BATCHED')`)
+            .limit(1),
+          'is',
+          null,
         ),
       )
       .orderBy('o.id')
