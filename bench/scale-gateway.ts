@@ -7,6 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ProbeSample } from './scale-probe.ts';
+import { CONFIG_ENV_NAMES } from '../src/config.ts';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -15,27 +16,6 @@ const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const PROBE = new URL('./scale-probe.ts', import.meta.url).href;
 const RUNNING_LINE = 'Hookline is running';
 
-/** Every variable config.ts reads: none is inherited, so only what the benchmark sets applies. */
-const HOOKLINE_ENV = [
-  'ROLE',
-  'PORT',
-  'HOST',
-  'DATABASE_URL',
-  'API_KEY',
-  'RETRY_MINUTE_MS',
-  'SIMULATOR_DELAY_MS',
-  'SIMULATOR_PRICE',
-  'SIMULATOR_CURRENCY',
-  'WEBHOOK_ALLOW_PRIVATE',
-  'WEBHOOK_BUCKET_SIZE',
-  'WEBHOOK_WINDOW',
-  'WEBHOOK_MAX_IN_FLIGHT',
-  'WEBHOOK_CONNECT_TIMEOUT_MS',
-  'WEBHOOK_READ_TIMEOUT_MS',
-  'MAX_BODY_BYTES',
-  'RETENTION_HOURS',
-  'LOG_LEVEL',
-];
 
 export class GatewayChild {
   private output = '';
@@ -55,7 +35,7 @@ export class GatewayChild {
 
   static async start(name: string, role: Role, env: Record<string, string>, readyTimeoutMs = 60_000): Promise<GatewayChild> {
     const inherited: Record<string, string | undefined> = { ...process.env };
-    for (const variable of HOOKLINE_ENV) delete inherited[variable];
+    for (const variable of CONFIG_ENV_NAMES) delete inherited[variable];
     const child = fork(MAIN, ['--role', role], {
       cwd: REPO_ROOT,
       // SCALE_CHILD_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is for profiling the children.

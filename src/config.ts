@@ -45,6 +45,28 @@ export const DEFAULTS = {
   logLevel: 'info',
 } as const;
 
+/** Every environment variable loadConfig reads (child processes in tests strip inherited ones). */
+export const CONFIG_ENV_NAMES = [
+  'ROLE',
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'API_KEY',
+  'RETRY_MINUTE_MS',
+  'SIMULATOR_DELAY_MS',
+  'SIMULATOR_PRICE',
+  'SIMULATOR_CURRENCY',
+  'WEBHOOK_ALLOW_PRIVATE',
+  'WEBHOOK_BUCKET_SIZE',
+  'WEBHOOK_WINDOW',
+  'WEBHOOK_MAX_IN_FLIGHT',
+  'WEBHOOK_CONNECT_TIMEOUT_MS',
+  'WEBHOOK_READ_TIMEOUT_MS',
+  'MAX_BODY_BYTES',
+  'RETENTION_HOURS',
+  'LOG_LEVEL',
+] as const;
+
 export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;

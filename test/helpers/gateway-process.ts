@@ -8,30 +8,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CONFIG_ENV_NAMES } from '../../src/config.ts';
 
 /** The repository root, from this file's location (test/helpers/ → ../..). */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Every variable config.ts reads: stripped from the inherited environment so only what a test sets applies. */
-const HOOKLINE_ENV = [
-  'PORT',
-  'HOST',
-  'DATABASE_URL',
-  'API_KEY',
-  'RETRY_MINUTE_MS',
-  'SIMULATOR_DELAY_MS',
-  'SIMULATOR_PRICE',
-  'SIMULATOR_CURRENCY',
-  'WEBHOOK_ALLOW_PRIVATE',
-  'WEBHOOK_BUCKET_SIZE',
-  'WEBHOOK_WINDOW',
-  'WEBHOOK_MAX_IN_FLIGHT',
-  'WEBHOOK_CONNECT_TIMEOUT_MS',
-  'WEBHOOK_READ_TIMEOUT_MS',
-  'MAX_BODY_BYTES',
-  'RETENTION_HOURS',
-  'LOG_LEVEL',
-];
 
 /** A TCP port that was free a moment ago (the child binds it right after). */
 export async function freePort(): Promise<number> {
@@ -110,7 +91,7 @@ async function spawnOnce(env: Record<string, string>, options: SpawnOptions): Pr
     throw new Error(`a worker is ready when it logs "${RUNNING_LINE}" at info level; LOG_LEVEL=${env.LOG_LEVEL} hides it`);
   }
   const inherited: Record<string, string | undefined> = { ...process.env };
-  for (const name of HOOKLINE_ENV) delete inherited[name];
+  for (const name of CONFIG_ENV_NAMES) delete inherited[name];
   // Set when running under `node --test`; the child is not a test file and must not report as one.
   delete inherited.NODE_TEST_CONTEXT;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, DEFAULTS, loadConfig } from '../../src/config.ts';
+import { readFileSync } from 'node:fs';
+import { CONFIG_ENV_NAMES, ConfigError, DEFAULTS, loadConfig } from '../../src/config.ts';
 
 describe('config', () => {
   it('applies every default from an empty environment', () => {
@@ -41,5 +42,11 @@ describe('config', () => {
       const name = Object.keys(env)[0];
       assert.throws(() => loadConfig(env), (e: Error) => e instanceof ConfigError && e.message.includes(name));
     }
+  });
+
+  it('CONFIG_ENV_NAMES lists exactly the variables loadConfig reads', () => {
+    const source = readFileSync(new URL('../../src/config.ts', import.meta.url), 'utf8');
+    const read = new Set([...source.matchAll(/env, '([A-Z_]+)'|env\.([A-Z_]+)|env\[name\]/g)].map((m) => m[1] ?? m[2]).filter(Boolean));
+    assert.deepEqual([...read].sort(), [...CONFIG_ENV_NAMES].sort());
   });
 });
