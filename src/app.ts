@@ -6,6 +6,15 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { ApiKeys } from './auth/api-keys.ts';
+import { registerApiKeyRoutes } from './auth/api-key-routes.ts';
+import { registerAuthRoutes } from './auth/auth-routes.ts';
+import { Authenticator } from './auth/authenticator.ts';
+import { LoginGuard } from './auth/login-guard.ts';
+import { OAuthTokens } from './auth/oauth-tokens.ts';
+import { Sessions } from './auth/sessions.ts';
+import { ThrottleCounters } from './auth/throttle-counters.ts';
+import { Users } from './auth/users.ts';
+import { registerAdminRoutes } from './admin/admin-routes.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { registerAuth } from './http/auth-hook.ts';
@@ -38,6 +47,8 @@ export interface Hookline {
   loops: { network: WorkerLoop; dispatcher: WorkerLoop; sweeper: WorkerLoop };
   /** Set when start-up generated the bootstrap API key (printed once by main.ts). */
   generatedApiKey: string | undefined;
+  /** Set when start-up generated the first admin's password (printed once by main.ts). */
+  generatedAdmin: { username: string; password: string } | undefined;
   /** Starts what the role runs: the background loops (worker, all) and the API on HOST:PORT (api, all). */
   start(): Promise<string>;
   stop(): Promise<void>;
@@ -55,8 +66,14 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
       ? new PostgresNotifier(store.postgresUrl, (statement) => sql.raw(statement).execute(db), logger.child({ component: 'notifier' }))
       : new LocalNotifier();
 
-  const apiKeys = new ApiKeys(db, clock);
-  const { generatedSecret } = await apiKeys.bootstrap(config.apiKey);
+  const apiKeys = new ApiKeys(db);
+  const users = new Users(db);
+  const sessions = new Sessions(db);
+  const tokens = new OAuthTokens(db);
+  const counters = new ThrottleCounters(db);
+  const { generatedSecret } = await apiKeys.bootstrap(config.apiKey, clock.now());
+  const { generated: generatedAdmin } = await users.bootstrapAdmin(config.adminUsername, config.adminPassword, clock.now());
+  const authenticator = new Authenticator({ apiKeys, users, sessions, tokens }, new LoginGuard(counters, config.authFailureLimit, config.authFailureWindowMs), clock);
   const targetPolicy = { allowPrivate: config.webhookAllowPrivate };
 
   const senderOptions = { policy: targetPolicy, connectTimeoutMs: config.webhookConnectTimeoutMs, readTimeoutMs: config.webhookReadTimeoutMs };
@@ -100,8 +117,11 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   });
   const bulks = new Bulks(db, () => notifier.notify('network'));
 
-  const server = createServer({ logger, maxBodyBytes: config.maxBodyBytes });
-  registerAuth(server, apiKeys);
+  const server = createServer({ logger, maxBodyBytes: config.maxBodyBytes, trustProxy: config.trustProxy });
+  registerAuth(server, { authenticator, counters, clock, throttles: config.throttles });
+  registerAuthRoutes(server, { authenticator, sessions, tokens, clock });
+  registerApiKeyRoutes(server, { apiKeys, db, clock });
+  registerAdminRoutes(server, { users, db, clock });
   registerHealthRoutes(server, db);
   registerSendRoutes(server, intake, clock);
   registerBulkRoutes(server, bulks, db, clock);
@@ -118,6 +138,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
     dispatcher,
     loops,
     generatedApiKey: generatedSecret,
+    generatedAdmin,
     async start() {
       if (runsWorkers) {
         // Alone on its database, this process owns every lease; with others, leases expire by themselves.

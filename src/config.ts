@@ -2,6 +2,8 @@
  * Configuration: the environment is parsed once, at start-up, into a frozen object.
  * Every default lives in DEFAULTS; nothing else in the code reads process.env.
  */
+import { invalidIpRules } from './auth/ip-rules.ts';
+
 /** What a process does: serve the API, run the background work, or both (the default). */
 export type Role = 'api' | 'worker' | 'all';
 export const ROLES: readonly Role[] = ['api', 'worker', 'all'];
@@ -12,6 +14,14 @@ export interface Config {
   host: string;
   databaseUrl: string;
   apiKey: string | undefined;
+  adminUsername: string | undefined;
+  adminPassword: string | undefined;
+  /** Proxy addresses or CIDR ranges whose X-Forwarded-For is believed; empty: the socket address. */
+  trustProxy: string[];
+  authFailureLimit: number;
+  authFailureWindowMs: number;
+  /** Infobip's published per-endpoint throttles; THROTTLES=off turns them off (a sandbox). */
+  throttles: boolean;
   retryMinuteMs: number;
   simulatorDelayMs: number;
   simulatorPrice: number;
@@ -43,6 +53,8 @@ export const DEFAULTS = {
   maxBodyBytes: 1_048_576,
   retentionHours: 48,
   logLevel: 'info',
+  authFailureLimit: 10,
+  authFailureWindowS: 300,
 } as const;
 
 /** Every environment variable loadConfig reads (child processes in tests strip inherited ones). */
@@ -52,6 +64,12 @@ export const CONFIG_ENV_NAMES = [
   'HOST',
   'DATABASE_URL',
   'API_KEY',
+  'ADMIN_USERNAME',
+  'ADMIN_PASSWORD',
+  'TRUST_PROXY',
+  'AUTH_FAILURE_LIMIT',
+  'AUTH_FAILURE_WINDOW_S',
+  'THROTTLES',
   'RETRY_MINUTE_MS',
   'SIMULATOR_DELAY_MS',
   'SIMULATOR_PRICE',
@@ -97,6 +115,22 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new ConfigError(`${name} must be on or off, got "${env[name]}"`);
+}
+
+/** TRUST_PROXY: comma-separated proxy addresses or CIDR ranges. */
+function proxyList(env: Env): string[] {
+  const entries = (env.TRUST_PROXY ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  const invalid = invalidIpRules(entries);
+  if (invalid.length > 0) throw new ConfigError(`TRUST_PROXY must list IP addresses or CIDR ranges, got "${invalid.join(', ')}"`);
+  return entries;
+}
+
 export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
@@ -129,6 +163,12 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = [])
     host,
     databaseUrl,
     apiKey: env.API_KEY || undefined,
+    adminUsername: env.ADMIN_USERNAME || undefined,
+    adminPassword: env.ADMIN_PASSWORD || undefined,
+    trustProxy: proxyList(env),
+    authFailureLimit: integer(env, 'AUTH_FAILURE_LIMIT', DEFAULTS.authFailureLimit, 1),
+    authFailureWindowMs: integer(env, 'AUTH_FAILURE_WINDOW_S', DEFAULTS.authFailureWindowS, 1) * 1000,
+    throttles: onOff(env, 'THROTTLES', true),
     retryMinuteMs: integer(env, 'RETRY_MINUTE_MS', DEFAULTS.retryMinuteMs, 1),
     simulatorDelayMs: integer(env, 'SIMULATOR_DELAY_MS', DEFAULTS.simulatorDelayMs, 0),
     simulatorPrice: decimal(env, 'SIMULATOR_PRICE', DEFAULTS.simulatorPrice),

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
   const hookline = await createHookline(config, { logger });
   // Printed once, plainly, so a first-time user (or a script) can pick it up from stdout.
   if (hookline.generatedApiKey) process.stdout.write(`Hookline API key: ${hookline.generatedApiKey}\n`);
+  if (hookline.generatedAdmin) process.stdout.write(`Hookline admin: ${hookline.generatedAdmin.username} ${hookline.generatedAdmin.password}\n`);
   const address = await hookline.start();
   logger.info({ role: config.role, address: address || undefined, database: redact(config.databaseUrl) }, 'Hookline is running');
 

@@ -1,11 +1,17 @@
 /** Who is calling: the account every row they touch belongs to, and what they may do. */
+export type Scheme = 'app' | 'basic' | 'ibsso' | 'bearer';
+
 export interface Principal {
   accountId: string;
-  /** The credential that authenticated the request (an API key id for now). */
+  scheme: Scheme;
+  /** The credential that authenticated the request: an API key id, or the user's id. */
   credentialId: string;
+  /** The user behind the request: the signed-in user, or an API key's owner (null for bootstrap keys). */
+  userId: string | null;
   scopes: ReadonlySet<string>;
 }
 
+/** The operator's account: created at first start; its admins manage the other accounts. */
 export const DEFAULT_ACCOUNT_ID = 'default';
-/** The bootstrap key holds every scope; finer scopes arrive with users and roles. */
-export const ALL_SCOPES = '*';
+
+export const isOperator = (principal: Principal): boolean => principal.accountId === DEFAULT_ACCOUNT_ID;

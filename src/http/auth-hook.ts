@@ -1,38 +1,68 @@
 /**
- * Authentication for every route not marked `config: { public: true }`. Each Infobip scheme
- * (`App`, and later `Basic`, `IBSSO`, `Bearer`) is one verifier in SCHEMES; the hook itself
- * stays the same as schemes are added.
+ * Authentication, authorization and throttling for every route, driven by ROUTE_POLICIES:
+ * public routes skip authentication (and ignore any Authorization header, as the official SDK
+ * sends `Authorization: undefined` to them); the others need a principal whose scheme the route
+ * accepts and who holds one of its scopes. 401 and 403 never say which part was wrong.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ApiKeys } from '../auth/api-keys.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
+import { normaliseIp } from '../auth/ip-rules.ts';
 import type { Principal } from '../auth/principal.ts';
+import { policyKey, ROUTE_POLICIES, type RoutePolicy } from '../auth/route-policy.ts';
+import { holdsAnyScope } from '../auth/scopes.ts';
+import { retryAfterSeconds, type ThrottleCounters } from '../auth/throttle-counters.ts';
+import type { Clock } from '../clock.ts';
 import { ApiError } from './errors.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal;
   }
-  interface FastifyContextConfig {
-    public?: boolean;
-  }
 }
 
-type Verifier = (credentials: string, request: FastifyRequest) => Promise<Principal | null>;
+/** Paths that match no route still need credentials, so a 404 tells strangers nothing. */
+const UNMATCHED: RoutePolicy = { access: 'signed-in' };
 
-export function registerAuth(app: FastifyInstance, apiKeys: ApiKeys): void {
-  const SCHEMES: Record<string, Verifier> = {
-    app: (secret) => apiKeys.verify(secret),
+/** The caller's address: the socket's, or the forwarded one when TRUST_PROXY names the proxy. */
+export const clientIp = (request: FastifyRequest): string => normaliseIp(request.ip) ?? request.ip;
+
+export function registerAuth(
+  app: FastifyInstance,
+  deps: { authenticator: Authenticator; counters: ThrottleCounters; clock: Clock; throttles: boolean },
+): void {
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method !== 'HEAD' && !ROUTE_POLICIES[policyKey(method, route.url)]) {
+        throw new Error(`route ${policyKey(method, route.url)} has no entry in ROUTE_POLICIES (src/auth/route-policy.ts)`);
+      }
+    }
+  });
+
+  const throttle = async (policy: RoutePolicy, key: string, who: string) => {
+    if (!deps.throttles || !policy.throttle) return;
+    const now = deps.clock.now();
+    const { count, windowEnd } = await deps.counters.hit(`throttle:${key}:${who}`, policy.throttle.windowMs, now);
+    if (count > policy.throttle.limit) throw new ApiError('TOO_MANY_REQUESTS', { retryAfterSeconds: retryAfterSeconds(windowEnd, now) });
   };
 
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config.public) return;
-    const header = request.headers.authorization ?? '';
-    const space = header.indexOf(' ');
-    const verifier = space > 0 ? SCHEMES[header.slice(0, space).toLowerCase()] : undefined;
-    const credentials = header.slice(space + 1).trim();
-    const principal = verifier && credentials ? await verifier(credentials, request) : null;
-    if (!principal) throw new ApiError('UNAUTHORIZED');
+    const url = request.routeOptions.url;
+    const key = url === undefined ? '' : policyKey(request.method, url);
+    const policy = ROUTE_POLICIES[key] ?? UNMATCHED;
+    const ip = clientIp(request);
+    if (policy.access === 'public') return throttle(policy, key, `ip:${ip}`);
+
+    const result = await deps.authenticator.authenticate(request.headers.authorization, ip);
+    if ('refused' in result) {
+      throw result.refused === 'TOO_MANY_REQUESTS' ? new ApiError('TOO_MANY_REQUESTS', { retryAfterSeconds: result.retryAfterSeconds }) : new ApiError('UNAUTHORIZED');
+    }
+    const { principal } = result;
+    const schemeAccepted = !policy.schemes || policy.schemes.includes(principal.scheme);
+    const scopeHeld = policy.access === 'signed-in' || holdsAnyScope(principal.scopes, policy.access.anyOf);
+    if (!schemeAccepted || !scopeHeld) throw new ApiError('FORBIDDEN');
     request.principal = principal;
+    await throttle(policy, key, `account:${principal.accountId}`);
   });
 }

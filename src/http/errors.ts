@@ -32,13 +32,23 @@ export const ERROR_KINDS = {
   },
   FORBIDDEN: {
     status: 403,
-    v3: { errorCode: 'E403', description: 'Insufficient permissions to access the requested resource.', action: 'Repeat the request with new or different credentials.' },
+    v3: {
+      errorCode: 'E403',
+      description: 'Insufficient permissions to access the requested resource.',
+      action: 'Repeat the request with new or different credentials.',
+      resources: [{ name: 'API Scopes', url: 'https://www.infobip.com/docs/essentials/api-essentials/api-authorization#api-scopes' }],
+    },
     legacy: { messageId: 'FORBIDDEN', text: 'Forbidden' },
   },
   NOT_FOUND: {
     status: 404,
     v3: { errorCode: 'E404', description: 'Requested resource not found.', action: 'Check the request path and identifiers.' },
     legacy: { messageId: 'NOT_FOUND', text: 'Not found' },
+  },
+  CONFLICT: {
+    status: 409,
+    v3: { errorCode: 'E409', description: 'Request cannot be processed due to conflicts with existing resources.', action: 'Check the identifiers and the resources that use this one.' },
+    legacy: { messageId: 'CONFLICT', text: 'Conflict' },
   },
   PAYLOAD_TOO_LARGE: {
     status: 413,
@@ -82,11 +92,16 @@ export class ApiError extends Error {
 
 export const badRequest = (violations: Violation[], text?: string) => new ApiError('BAD_REQUEST', { violations, text });
 
-export type EnvelopeFamily = 'v3' | 'legacy';
+/** `oauth` is the legacy envelope plus the deprecated top-level `error` text of `OAuthApiException`. */
+export type EnvelopeFamily = 'v3' | 'legacy' | 'oauth';
 
-/** Which envelope a path answers in: the v3 APIs and Hookline's own use ApiError, v1/v2 the legacy one. */
+/**
+ * Which envelope a path answers in, as Infobip's specs declare: SMS v1/v2, sessions and the
+ * Subscriptions API use the legacy one; SMS v3, API keys v2 and Hookline's own APIs use ApiError.
+ */
 export function envelopeFamily(url: string): EnvelopeFamily {
-  return /^\/sms\/[12]\//.test(url) ? 'legacy' : 'v3';
+  if (url.startsWith('/auth/1/oauth2/')) return 'oauth';
+  return /^\/(sms\/[12]|auth\/1|subscriptions\/1)\//.test(url) ? 'legacy' : 'v3';
 }
 
 export function renderError(error: ApiError, family: EnvelopeFamily): { root: string; body: object } {
@@ -110,5 +125,6 @@ export function renderError(error: ApiError, family: EnvelopeFamily): { root: st
     for (const v of violations) (validationErrors[v.property] ??= []).push(v.violation);
     serviceException.validationErrors = validationErrors;
   }
-  return { root: 'ApiException', body: { requestError: { serviceException } } };
+  const requestError = { serviceException };
+  return { root: 'ApiException', body: family === 'oauth' ? { error: serviceException.text, requestError } : { requestError } };
 }

@@ -3,6 +3,7 @@
  * Routes are registered by the features; authentication by auth-hook.ts.
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import formbody from '@fastify/formbody';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Logger } from 'pino';
 import { toXml } from '../lib/xml.ts';
@@ -54,8 +55,10 @@ function toViolations(error: FastifyError): Violation[] {
 }
 
 
-export function createServer(options: { logger: Logger; maxBodyBytes: number }): FastifyInstance {
+export function createServer(options: { logger: Logger; maxBodyBytes: number; trustProxy: string[] }): FastifyInstance {
   const app = Fastify({
+    // request.ip is the socket address unless the connection comes from a listed proxy.
+    trustProxy: options.trustProxy.length > 0 ? options.trustProxy : false,
     loggerInstance: options.logger as FastifyBaseLogger,
     bodyLimit: options.maxBodyBytes,
     // Per-request access logs would cost more than the request at 10k SMS/s; errors are still logged.
@@ -65,6 +68,8 @@ export function createServer(options: { logger: Logger; maxBodyBytes: number }):
     ajv: { customOptions: { allErrors: true } },
   });
 
+  // OAuth2's token endpoint takes application/x-www-form-urlencoded.
+  app.register(formbody);
   app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_request, body, done) => {
     if (XMLValidator.validate(body as string) !== true) {
       return done(new ApiError('BAD_REQUEST', { text: 'Request body is not well-formed XML' }), undefined);

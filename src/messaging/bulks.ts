@@ -13,7 +13,7 @@ import { sendBody } from '../http/server.ts';
 import { formatInfobipTime, parseInfobipTime } from '../lib/infobip-time.ts';
 import type { Database } from '../store/schema.ts';
 import { MAX_SCHEDULE_AHEAD_MS } from './outbound.ts';
-import { Enum } from './sms-schemas.ts';
+import { Enum } from '../lib/schema-enum.ts';
 import { ERROR, STATUS } from './status-catalogue.ts';
 
 const BulkQuery = T.Object({ bulkId: T.String({ minLength: 1 }) });

@@ -10,7 +10,7 @@ import { badRequest } from '../http/errors.ts';
 import { sendBody } from '../http/server.ts';
 import { formatInfobipTime, parseInfobipTime } from '../lib/infobip-time.ts';
 import type { Database } from '../store/schema.ts';
-import { Enum } from './sms-schemas.ts';
+import { Enum } from '../lib/schema-enum.ts';
 import { errorObject, STATUS_GROUP_NAMES, STATUSES, statusObject } from './status-catalogue.ts';
 
 const LOG_WINDOW_MS = 48 * 3_600_000;

@@ -5,10 +5,9 @@
  * answers those per destination with a REJECTED status, so intake handles them.
  */
 import { Type as T, type Static } from '@sinclair/typebox';
+import { Enum } from '../lib/schema-enum.ts';
 
 const Str = (max?: number) => T.String(max ? { maxLength: max } : {});
-/** A string enum that fails with ONE violation ("must be equal to one of the allowed values"). */
-export const Enum = <const V extends string>(values: readonly V[]) => T.Unsafe<V>({ type: 'string', enum: [...values] });
 const Days = T.Array(Enum(['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY']), { minItems: 1 });
 const Time = T.Object({ hour: T.Integer({ minimum: 0, maximum: 23 }), minute: T.Integer({ minimum: 0, maximum: 59 }) });
 const DeliveryTimeWindow = T.Object({ days: Days, from: T.Optional(Time), to: T.Optional(Time) });

@@ -31,6 +31,11 @@ interface TableSpec {
 export const TABLES: readonly TableSpec[] = [
   { table: 'accounts', key: ['id'] },
   { table: 'api_keys', key: ['id'] },
+  { table: 'roles', key: ['id'] },
+  { table: 'users', key: ['id'] },
+  { table: 'sessions', key: ['token_hash'] },
+  { table: 'oauth_tokens', key: ['token_hash'] },
+  { table: 'throttle_counters', key: ['key'] },
   { table: 'bulks', key: ['account_id', 'bulk_id'] },
   { table: 'messages', key: ['pk'], serial: 'pk' },
   { table: 'network_jobs', key: ['id'], serial: 'id' },

@@ -190,8 +190,74 @@ const m0003: Migration = {
   },
 };
 
+/** Users, roles, sessions, OAuth tokens and throttle counters; API keys gain IP rules and a validity start. */
+const m0004: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('api_keys').addColumn('allowed_ips', 'text').execute();
+    await db.schema.alterTable('api_keys').addColumn('valid_from', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('api_keys').addColumn('user_id', 'text').execute();
+    await db.schema.alterTable('api_keys').addColumn('permissions', 'text').execute();
+    await db.schema.createIndex('api_keys_account').on('api_keys').columns(['account_id', 'id']).execute();
+
+    await db.schema
+      .createTable('roles')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('scopes', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('roles_account_name', ['account_id', 'name'])
+      .execute();
+
+    await db.schema
+      .createTable('users')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+      .addColumn('username', 'text', (c) => c.notNull().unique())
+      .addColumn('password_hash', 'text', (c) => c.notNull())
+      .addColumn('roles', 'text', (c) => c.notNull())
+      .addColumn('enabled', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('users_account').on('users').columns(['account_id', 'username']).execute();
+
+    // Session and OAuth tokens are stored as SHA-256 hashes, like API keys.
+    await db.schema
+      .createTable('sessions')
+      .addColumn('token_hash', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('client_ip', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+
+    await db.schema
+      .createTable('oauth_tokens')
+      .addColumn('token_hash', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('oauth_tokens_user').on('oauth_tokens').column('user_id').execute();
+
+    // Fixed-window counters shared by every process: endpoint throttles and failed-login counts.
+    await db.schema
+      .createTable('throttle_counters')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('window_start', 'bigint', (c) => c.notNull())
+      .addColumn('window_end', 'bigint', (c) => c.notNull())
+      .addColumn('count', 'integer', (c) => c.notNull())
+      .execute();
+  },
+};
+
 export const migrationsFor = (profile: DialectProfile): Record<string, Migration> => ({
   '0001_core': m0001(profile),
   '0002_claim_indexes': m0002,
   '0003_outbox_pending_indexes': m0003,
+  '0004_users_sessions_throttles': m0004,
 });

@@ -18,9 +18,61 @@ export interface ApiKeysTable {
   /** SHA-256 of the secret; API key secrets are long random strings, so a fast hash is enough. */
   secret_hash: string;
   scopes: string; // JSON array
+  /** JSON array of addresses and CIDR ranges; null allows any address. */
+  allowed_ips: string | null;
   enabled: number;
+  valid_from: Generated<number>;
   valid_to: number | null;
+  /** The user who created the key (its owner); null for bootstrap keys. */
+  user_id: string | null;
+  /** JSON array of Infobip's key permissions (PUBLIC_API, 2FA_CLIENT, WEB_SDK); null means PUBLIC_API. */
+  permissions: string | null;
   created_at: number;
+}
+
+export interface RolesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  scopes: string; // JSON array
+  created_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  account_id: string;
+  username: string;
+  /** scrypt, with its parameters and salt (see auth/passwords.ts). */
+  password_hash: string;
+  roles: string; // JSON array of role ids
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  account_id: string;
+  /** The address the session is bound to; null for `unsafe` sessions. */
+  client_ip: string | null;
+  created_at: number;
+  last_seen_at: number;
+}
+
+export interface OauthTokensTable {
+  token_hash: string;
+  user_id: string;
+  account_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ThrottleCountersTable {
+  key: string;
+  window_start: number;
+  window_end: number;
+  count: number;
 }
 
 export interface BulksTable {
@@ -153,6 +205,11 @@ export interface AttemptsTable {
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
+  roles: RolesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  oauth_tokens: OauthTokensTable;
+  throttle_counters: ThrottleCountersTable;
   bulks: BulksTable;
   messages: MessagesTable;
   network_jobs: NetworkJobsTable;

@@ -6,6 +6,7 @@
  * With several workers on one database, one sweeps at a time (an advisory transaction lock).
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { SESSION_IDLE_MS } from '../auth/sessions.ts';
 import type { PassResult } from '../lib/worker-loop.ts';
 import type { DialectProfile } from './dialect.ts';
 import type { Database } from './schema.ts';
@@ -58,6 +59,13 @@ export function createSweepPass(db: Kysely<Database>, profile: DialectProfile, r
       await trx.deleteFrom('reports').where('message_pk', 'in', pks).execute();
       await trx.deleteFrom('messages').where('pk', 'in', pks).execute();
       return pks.length;
+    });
+    removed += await step(async (trx) => {
+      // Lapsed credentials and ended throttle windows; the idle limit mirrors auth/sessions.ts.
+      const sessions = await trx.deleteFrom('sessions').where('last_seen_at', '<', now - SESSION_IDLE_MS).executeTakeFirst();
+      const tokens = await trx.deleteFrom('oauth_tokens').where('expires_at', '<=', now).executeTakeFirst();
+      const counters = await trx.deleteFrom('throttle_counters').where('window_end', '<=', now).executeTakeFirst();
+      return Number(sessions.numDeletedRows) + Number(tokens.numDeletedRows) + Number(counters.numDeletedRows);
     });
     return { more: removed >= BATCH, nextDueAt: now + SWEEP_INTERVAL_MS };
   };

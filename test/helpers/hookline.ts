@@ -12,6 +12,8 @@ import { loadConfig } from '../../src/config.ts';
 import { createTestDatabase } from './database.ts';
 
 export const TEST_API_KEY = 'test-key-0123456789abcdef';
+/** The default account's first admin (ADMIN_USERNAME / ADMIN_PASSWORD). */
+export const TEST_ADMIN = { username: 'admin', password: 'test-admin-password' };
 
 export interface TestGateway {
   hookline: Hookline;
@@ -26,10 +28,14 @@ export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'hookline-test-'));
 }
 
+/**
+ * Tests knock with wrong keys from one address far more often than a brute-force limit allows,
+ * so AUTH_FAILURE_LIMIT is raised here; the brute-force tests set their own.
+ */
 export async function startGateway(env: Record<string, string> = {}, options: { clock?: Clock; dir?: string } = {}): Promise<TestGateway> {
   const dir = options.dir ?? tempDir();
   const database = env.DATABASE_URL ? null : await createTestDatabase(dir);
-  const config = loadConfig({ PORT: '0', API_KEY: TEST_API_KEY, DATABASE_URL: database?.url ?? '', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', SIMULATOR_DELAY_MS: '0', ...env });
+  const config = loadConfig({ PORT: '0', API_KEY: TEST_API_KEY, ADMIN_USERNAME: TEST_ADMIN.username, ADMIN_PASSWORD: TEST_ADMIN.password, AUTH_FAILURE_LIMIT: '100000', DATABASE_URL: database?.url ?? '', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', SIMULATOR_DELAY_MS: '0', ...env });
   const hookline = await createHookline(config, { clock: options.clock, logger: pino({ level: config.logLevel }) });
   const baseUrl = await hookline.start();
   return {

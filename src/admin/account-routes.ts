@@ -1,0 +1,73 @@
+/** `/hookline/1/accounts`: tenants. Only the operator creates, lists all and deletes accounts. */
+import { randomUUID } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Selectable } from 'kysely';
+import { DEFAULT_ACCOUNT_ID, isOperator } from '../auth/principal.ts';
+import { ApiError } from '../http/errors.ts';
+import { formatInfobipTime } from '../lib/infobip-time.ts';
+import type { AccountsTable } from '../store/schema.ts';
+import type { AdminDeps } from './admin-routes.ts';
+import { PageQuery, pageOf } from './paging.ts';
+import { canSeeAccount } from './visibility.ts';
+
+const ACCOUNT_ID = '^[A-Za-z0-9_-]{1,64}$';
+const CreateAccount = Type.Object({ id: Type.Optional(Type.String({ pattern: ACCOUNT_ID })), name: Type.String({ minLength: 1, maxLength: 255 }) });
+const UpdateAccount = Type.Object({ name: Type.String({ minLength: 1, maxLength: 255 }) });
+type Params = { accountId: string };
+
+const view = (row: Selectable<AccountsTable>) => ({ id: row.id, name: row.name, createdAt: formatInfobipTime(Number(row.created_at)) });
+
+export function registerAccountRoutes(app: FastifyInstance, { db, clock }: AdminDeps): void {
+  const find = async (accountId: string) => {
+    const row = await db.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
+    if (!row) throw new ApiError('NOT_FOUND');
+    return row;
+  };
+  const operatorOnly = (principal: Parameters<typeof isOperator>[0]) => {
+    if (!isOperator(principal)) throw new ApiError('FORBIDDEN');
+  };
+
+  app.get<{ Querystring: PageQuery }>('/hookline/1/accounts', { schema: { querystring: PageQuery } }, async (request) => {
+    let query = db.selectFrom('accounts').selectAll().orderBy('created_at').orderBy('id');
+    if (!isOperator(request.principal)) query = query.where('id', '=', request.principal.accountId);
+    return pageOf((await query.execute()).map(view), request.query);
+  });
+
+  app.post<{ Body: Static<typeof CreateAccount> }>('/hookline/1/accounts', { schema: { body: CreateAccount } }, async (request, reply) => {
+    operatorOnly(request.principal);
+    const row = { id: request.body.id ?? randomUUID(), name: request.body.name, created_at: clock.now() };
+    const inserted = await db.insertInto('accounts').values(row).onConflict((oc) => oc.column('id').doNothing()).returningAll().executeTakeFirst();
+    if (!inserted) throw new ApiError('CONFLICT', { text: `Account ${row.id} already exists.` });
+    return reply.status(201).header('location', `/hookline/1/accounts/${encodeURIComponent(row.id)}`).send(view(inserted));
+  });
+
+  app.get<{ Params: Params }>('/hookline/1/accounts/:accountId', async (request) => {
+    if (!canSeeAccount(request.principal, request.params.accountId)) throw new ApiError('NOT_FOUND');
+    return view(await find(request.params.accountId));
+  });
+
+  app.put<{ Params: Params; Body: Static<typeof UpdateAccount> }>('/hookline/1/accounts/:accountId', { schema: { body: UpdateAccount } }, async (request) => {
+    if (!canSeeAccount(request.principal, request.params.accountId)) throw new ApiError('NOT_FOUND');
+    await find(request.params.accountId);
+    const row = await db.updateTable('accounts').set({ name: request.body.name }).where('id', '=', request.params.accountId).returningAll().executeTakeFirstOrThrow();
+    return view(row);
+  });
+
+  app.delete<{ Params: Params }>('/hookline/1/accounts/:accountId', async (request) => {
+    const { accountId } = request.params;
+    if (!canSeeAccount(request.principal, accountId)) throw new ApiError('NOT_FOUND');
+    operatorOnly(request.principal);
+    await find(accountId);
+    if (accountId === DEFAULT_ACCOUNT_ID) throw new ApiError('CONFLICT', { text: 'The operator account cannot be deleted.' });
+    // An account that still owns anything is kept: deleting it would orphan data or lose reports.
+    return db.transaction().execute(async (trx) => {
+      for (const table of ['users', 'api_keys', 'roles', 'messages'] as const) {
+        const owned = await trx.selectFrom(table).select('account_id').where('account_id', '=', accountId).limit(1).executeTakeFirst();
+        if (owned) throw new ApiError('CONFLICT', { text: `Account ${accountId} still has ${table.replace('_', ' ')}; remove them first.` });
+      }
+      await trx.deleteFrom('accounts').where('id', '=', accountId).execute();
+      return { id: accountId };
+    });
+  });
+}

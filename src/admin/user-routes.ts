@@ -1,0 +1,87 @@
+/**
+ * `/hookline/1/users`: people who sign in (Basic, IBSSO, OAuth2). Passwords are write-only;
+ * nobody gives a user roles with scopes they do not hold themselves, and nobody disables or
+ * deletes themselves (an account must not lock itself out by accident).
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Principal } from '../auth/principal.ts';
+import { coversScopes } from '../auth/scopes.ts';
+import type { UserRow } from '../auth/users.ts';
+import { ApiError, badRequest } from '../http/errors.ts';
+import { formatInfobipTime } from '../lib/infobip-time.ts';
+import type { AdminDeps } from './admin-routes.ts';
+import { PageQuery, pageOf } from './paging.ts';
+import { canSeeAccount, targetAccount } from './visibility.ts';
+
+const Password = Type.String({ minLength: 8, maxLength: 1024 });
+const Roles = Type.Array(Type.String({ minLength: 1 }), { minItems: 1, uniqueItems: true });
+const CreateUser = Type.Object({
+  username: Type.String({ minLength: 1, maxLength: 255, pattern: '^[^:\\s]+$' }),
+  password: Password,
+  roles: Roles,
+  accountId: Type.Optional(Type.String({ minLength: 1 })),
+  enabled: Type.Optional(Type.Boolean()),
+});
+const UpdateUser = Type.Object({ password: Type.Optional(Password), roles: Type.Optional(Roles), enabled: Type.Optional(Type.Boolean()) });
+const ListUsers = Type.Composite([PageQuery, Type.Object({ accountId: Type.Optional(Type.String()) })]);
+type Params = { userId: string };
+
+const view = (row: UserRow) => ({
+  id: row.id,
+  accountId: row.account_id,
+  username: row.username,
+  roles: JSON.parse(row.roles) as string[],
+  enabled: row.enabled === 1,
+  createdAt: formatInfobipTime(Number(row.created_at)),
+  updatedAt: formatInfobipTime(Number(row.updated_at)),
+});
+
+export function registerUserRoutes(app: FastifyInstance, { users, db, clock }: AdminDeps): void {
+  const findVisible = async (principal: Principal, userId: string) => {
+    const row = await users.byId(userId);
+    if (!row || !canSeeAccount(principal, row.account_id)) throw new ApiError('NOT_FOUND');
+    return row;
+  };
+  /** Every role must exist in the account, and the caller must hold every scope they grant. */
+  const checkRoles = async (principal: Principal, accountId: string, roles: string[]) => {
+    const { scopes, unknown } = await users.resolveRoles(accountId, roles);
+    if (unknown.length > 0) throw badRequest([{ property: 'roles', violation: `unknown roles: ${unknown.join(', ')}` }]);
+    if (!coversScopes(principal.scopes, [...scopes])) throw new ApiError('FORBIDDEN', { text: 'A user cannot be given scopes the caller does not hold.' });
+  };
+
+  app.get<{ Querystring: Static<typeof ListUsers> }>('/hookline/1/users', { schema: { querystring: ListUsers } }, async (request) => {
+    const accountId = targetAccount(request.principal, request.query.accountId);
+    const rows = await db.selectFrom('users').selectAll().where('account_id', '=', accountId).orderBy('username').execute();
+    return pageOf(rows.map(view), request.query);
+  });
+
+  app.post<{ Body: Static<typeof CreateUser> }>('/hookline/1/users', { schema: { body: CreateUser } }, async (request, reply) => {
+    const { body, principal } = request;
+    const accountId = targetAccount(principal, body.accountId);
+    const account = await db.selectFrom('accounts').select('id').where('id', '=', accountId).executeTakeFirst();
+    if (!account) throw badRequest([{ property: 'accountId', violation: 'unknown account' }]);
+    await checkRoles(principal, accountId, body.roles);
+    const taken = await db.selectFrom('users').select('id').where('username', '=', body.username).executeTakeFirst();
+    if (taken) throw new ApiError('CONFLICT', { text: `Username ${body.username} is taken.` });
+    const row = await users.insert(accountId, body.username, body.password, body.roles, clock.now(), body.enabled ?? true);
+    return reply.status(201).header('location', `/hookline/1/users/${row.id}`).send(view(row));
+  });
+
+  app.get<{ Params: Params }>('/hookline/1/users/:userId', async (request) => view(await findVisible(request.principal, request.params.userId)));
+
+  app.put<{ Params: Params; Body: Static<typeof UpdateUser> }>('/hookline/1/users/:userId', { schema: { body: UpdateUser } }, async (request) => {
+    const { body, principal } = request;
+    const existing = await findVisible(principal, request.params.userId);
+    if (existing.id === principal.userId && body.enabled === false) throw badRequest([{ property: 'enabled', violation: 'you cannot disable yourself' }]);
+    if (body.roles) await checkRoles(principal, existing.account_id, body.roles);
+    return view((await users.update(existing.id, body, clock.now()))!);
+  });
+
+  app.delete<{ Params: Params }>('/hookline/1/users/:userId', async (request) => {
+    const existing = await findVisible(request.principal, request.params.userId);
+    if (existing.id === request.principal.userId) throw badRequest([{ property: 'userId', violation: 'you cannot delete yourself' }]);
+    await users.remove(existing.id);
+    return { id: existing.id };
+  });
+}

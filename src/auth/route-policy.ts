@@ -1,0 +1,81 @@
+/**
+ * The one table of who may call what: for every route, the scopes it accepts (Infobip's
+ * `x-scopes`, any one suffices), the schemes it accepts (the spec's `security`), and the
+ * published throttle (`x-throttling-info`). A route missing from this table cannot be registered
+ * (auth-hook.ts refuses it at start-up), so no endpoint is left open by accident.
+ */
+import type { Scheme } from './principal.ts';
+
+export interface Throttle {
+  limit: number;
+  windowMs: number;
+}
+
+export interface RoutePolicy {
+  /** 'public': no authentication (any Authorization header is ignored); 'signed-in': any principal; else any-of scopes. */
+  access: 'public' | 'signed-in' | { anyOf: readonly string[] };
+  /** Schemes accepted; all four when absent. */
+  schemes?: readonly Scheme[];
+  /** Counted per account, or per client address on public routes. */
+  throttle?: Throttle;
+}
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const DAY = 24 * 60 * MINUTE;
+
+const PUBLIC: RoutePolicy = { access: 'public' };
+/** Account management is for people: Basic, IBSSO and OAuth2, never an API key. */
+const USER_SCHEMES: readonly Scheme[] = ['basic', 'ibsso', 'bearer'];
+const ACCOUNT_MANAGEMENT = { anyOf: ['account-management:manage'] };
+
+const SMS_SEND = { anyOf: ['message:send', 'sms:message:send', 'sms:manage'] };
+const SMS_LOGS: RoutePolicy = { access: { anyOf: ['sms:manage', 'sms:logs:read'] }, throttle: { limit: 120, windowMs: MINUTE } };
+
+export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
+  'GET /healthz': PUBLIC,
+  'GET /readyz': PUBLIC,
+
+  // Authentication (infobip-account-management-openapi.json)
+  'POST /auth/1/session': { access: 'public', throttle: { limit: 10, windowMs: SECOND } },
+  'DELETE /auth/1/session': { access: 'signed-in', schemes: ['ibsso'], throttle: { limit: 10, windowMs: SECOND } },
+  'POST /auth/1/oauth2/token': { access: 'public', throttle: { limit: 10, windowMs: SECOND } },
+  'GET /settings/2/api-keys': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES, throttle: { limit: 10, windowMs: SECOND } },
+  'POST /settings/2/api-keys': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES, throttle: { limit: 40, windowMs: DAY } },
+  'GET /settings/2/api-keys/:apiKeyId': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES, throttle: { limit: 10, windowMs: SECOND } },
+  'PUT /settings/2/api-keys/:apiKeyId': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES, throttle: { limit: 40, windowMs: DAY } },
+
+  // SMS (infobip-sms-openapi.json)
+  'POST /sms/2/text/advanced': { access: SMS_SEND },
+  'POST /sms/2/binary/advanced': { access: SMS_SEND },
+  'POST /sms/3/messages': { access: SMS_SEND },
+  'POST /sms/1/preview': { access: { anyOf: ['sms:manage'] } },
+  'GET /sms/1/bulks': { access: { anyOf: ['sms:message:send', 'sms:manage'] } },
+  'PUT /sms/1/bulks': { access: { anyOf: ['sms:manage'] } },
+  'GET /sms/1/bulks/status': { access: { anyOf: ['sms:message:send', 'sms:manage'] } },
+  'PUT /sms/1/bulks/status': { access: { anyOf: ['sms:manage'] } },
+  'GET /sms/1/logs': SMS_LOGS,
+  'GET /sms/3/logs': SMS_LOGS,
+  'GET /sms/1/reports': { access: SMS_SEND },
+  'GET /sms/3/reports': { access: SMS_SEND },
+
+  // Hookline's administration API: accounts, users, roles.
+  'GET /hookline/1/accounts': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'POST /hookline/1/accounts': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'GET /hookline/1/accounts/:accountId': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'PUT /hookline/1/accounts/:accountId': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'DELETE /hookline/1/accounts/:accountId': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'GET /hookline/1/users': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'POST /hookline/1/users': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'GET /hookline/1/users/:userId': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'PUT /hookline/1/users/:userId': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'DELETE /hookline/1/users/:userId': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'GET /hookline/1/roles': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'POST /hookline/1/roles': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'GET /hookline/1/roles/:roleId': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'PUT /hookline/1/roles/:roleId': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'DELETE /hookline/1/roles/:roleId': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+};
+
+/** The table key of a route: its method and Fastify path pattern (HEAD is answered as GET). */
+export const policyKey = (method: string, url: string): string => `${method === 'HEAD' ? 'GET' : method} ${url}`;

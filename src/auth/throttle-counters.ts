@@ -1,0 +1,43 @@
+/**
+ * Fixed-window counters in the database, so every Hookline process counts against the same
+ * limit: the published endpoint throttles and the failed-login counts both use them.
+ * Windows are aligned to multiples of their length (a day window is a UTC day).
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../store/schema.ts';
+
+export interface WindowCount {
+  count: number;
+  /** When the window ends: the earliest moment a refused caller may try again. */
+  windowEnd: number;
+}
+
+export class ThrottleCounters {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Counts one more event in the current window and returns the new count. */
+  async hit(key: string, windowMs: number, now: number): Promise<WindowCount> {
+    const windowStart = Math.floor(now / windowMs) * windowMs;
+    const windowEnd = windowStart + windowMs;
+    const { rows } = await sql<{ count: number | string }>`
+      insert into throttle_counters (key, window_start, window_end, count) values (${key}, ${windowStart}, ${windowEnd}, 1)
+      on conflict (key) do update set
+        count = case when throttle_counters.window_start = excluded.window_start then throttle_counters.count + 1 else 1 end,
+        window_start = excluded.window_start,
+        window_end = excluded.window_end
+      returning count`.execute(this.db);
+    return { count: Number(rows[0].count), windowEnd };
+  }
+
+  /** The count in the window that is current at `now` (0 if the stored window has ended). */
+  async peek(key: string, now: number): Promise<WindowCount> {
+    const row = await this.db.selectFrom('throttle_counters').select(['count', 'window_end']).where('key', '=', key).where('window_end', '>', now).executeTakeFirst();
+    return row ? { count: Number(row.count), windowEnd: Number(row.window_end) } : { count: 0, windowEnd: now };
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.db.deleteFrom('throttle_counters').where('key', '=', key).execute();
+  }
+}
+
+export const retryAfterSeconds = (windowEnd: number, now: number): number => Math.max(1, Math.ceil((windowEnd - now) / 1000));
