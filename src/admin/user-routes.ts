@@ -7,7 +7,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Principal } from '../auth/principal.ts';
 import { coversScopes } from '../auth/scopes.ts';
-import type { UserRow } from '../auth/users.ts';
+import { MAX_USERNAME_LENGTH, type UserRow } from '../auth/users.ts';
 import { ApiError, badRequest } from '../http/errors.ts';
 import { formatInfobipTime } from '../lib/infobip-time.ts';
 import type { AdminDeps } from './admin-routes.ts';
@@ -17,7 +17,7 @@ import { canSeeAccount, targetAccount } from './visibility.ts';
 const Password = Type.String({ minLength: 8, maxLength: 1024 });
 const Roles = Type.Array(Type.String({ minLength: 1 }), { minItems: 1, uniqueItems: true });
 const CreateUser = Type.Object({
-  username: Type.String({ minLength: 1, maxLength: 255, pattern: '^[^:\\s]+$' }),
+  username: Type.String({ minLength: 1, maxLength: MAX_USERNAME_LENGTH, pattern: '^[^:\\s\\u0000]+$' }),
   password: Password,
   roles: Roles,
   accountId: Type.Optional(Type.String({ minLength: 1 })),

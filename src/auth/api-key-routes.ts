@@ -19,6 +19,8 @@ import { coversScopes, KNOWN_SCOPES } from './scopes.ts';
 const YEAR_MS = 365 * 24 * 3_600_000;
 const PERMISSIONS = ['PUBLIC_API', '2FA_CLIENT', 'WEB_SDK'] as const;
 const MAX_PAGE_SIZE = 100;
+/** Keeps page × size a safe integer offset. */
+const MAX_PAGE = 1_000_000;
 const ORDER_BY = { id: 'id', name: 'name', validFrom: 'valid_from', validTo: 'valid_to', createdAt: 'created_at' } as const;
 
 const Platform = Type.Array(Type.Object({ applicationId: Type.String() }, { additionalProperties: true }));
@@ -39,7 +41,7 @@ type UpdateApiKeyRequest = Static<typeof UpdateApiKeyRequest>;
 const ListQuery = Type.Object({
   accountId: Type.Optional(Type.String()),
   name: Type.Optional(Type.String()),
-  page: Type.Optional(Type.Integer({ minimum: 0 })),
+  page: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PAGE })),
   size: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE })),
   orderBy: Type.Optional(Enum(Object.keys(ORDER_BY) as (keyof typeof ORDER_BY)[])),
   orderDirection: Type.Optional(Enum(['asc', 'desc', 'ASC', 'DESC'])),

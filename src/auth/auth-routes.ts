@@ -9,12 +9,13 @@ import type { Clock } from '../clock.ts';
 import { clientIp } from '../http/auth-hook.ts';
 import { ApiError, badRequest, type Violation } from '../http/errors.ts';
 import type { Authenticator, LoginResult } from './authenticator.ts';
+import { MAX_USERNAME_LENGTH } from './users.ts';
 import type { OAuthTokens } from './oauth-tokens.ts';
 import type { Sessions } from './sessions.ts';
 
 const CreateSessionRequest = Type.Object({
-  username: Type.String({ minLength: 1 }),
-  password: Type.String({ minLength: 1 }),
+  username: Type.String({ minLength: 1, maxLength: MAX_USERNAME_LENGTH }),
+  password: Type.String({ minLength: 1, maxLength: 1024 }),
   unsafe: Type.Optional(Type.Boolean()),
 });
 

@@ -1,36 +1,49 @@
 /**
  * Brute-force protection: failed logins are counted per (username, address) and per address,
- * in counters every process shares; past AUTH_FAILURE_LIMIT in AUTH_FAILURE_WINDOW_S the
- * address (or that username from it) is refused with 429 until the window ends. Only failures
- * count, and a successful login clears its (username, address) count.
+ * in counters every process shares. Past AUTH_FAILURE_LIMIT failures for one username from one
+ * address in AUTH_FAILURE_WINDOW_S, that username is refused from that address with 429 until
+ * the window ends; past ADDRESS_LIMIT_FACTOR times as many from one address (guessing across
+ * usernames or keys), the address is. Only failures count, and a successful login clears its
+ * (username, address) count — not the address's, or one valid account would let an attacker
+ * reset it between guesses.
  */
+import { hashSecret } from './tokens.ts';
 import { retryAfterSeconds, type ThrottleCounters } from './throttle-counters.ts';
+
+/** An office behind one NAT address shares the address count: a few typos must not lock everyone out. */
+export const ADDRESS_LIMIT_FACTOR = 5;
 
 export class LoginGuard {
   constructor(
-    private readonly counters: ThrottleCounters,
+    private readonly store: ThrottleCounters,
     private readonly limit: number,
     private readonly windowMs: number,
   ) {}
 
-  private keys(ip: string, username: string | undefined): string[] {
-    return username === undefined ? [`login-failures:ip:${ip}`] : [`login-failures:ip:${ip}`, `login-failures:user:${ip}:${username}`];
+  /** Counter keys with their limits; usernames are hashed so any string makes a short key. */
+  private counters(ip: string, username: string | undefined): Array<{ key: string; limit: number }> {
+    const address = { key: `login-failures:ip:${ip}`, limit: this.limit * ADDRESS_LIMIT_FACTOR };
+    return username === undefined ? [address] : [address, { key: this.userKey(ip, username), limit: this.limit }];
+  }
+
+  private userKey(ip: string, username: string): string {
+    return `login-failures:user:${ip}:${hashSecret(username)}`;
   }
 
   /** Seconds to wait if this address (or username from it) is locked out; null if it may try. */
   async lockedFor(ip: string, username: string | undefined, now: number): Promise<number | null> {
-    for (const key of this.keys(ip, username)) {
-      const { count, windowEnd } = await this.counters.peek(key, now);
-      if (count >= this.limit) return retryAfterSeconds(windowEnd, now);
+    for (const { key, limit } of this.counters(ip, username)) {
+      const { count, windowEnd } = await this.store.peek(key, now);
+      if (count >= limit) return retryAfterSeconds(windowEnd, now);
     }
     return null;
   }
 
   async failed(ip: string, username: string | undefined, now: number): Promise<void> {
-    for (const key of this.keys(ip, username)) await this.counters.hit(key, this.windowMs, now);
+    for (const { key } of this.counters(ip, username)) await this.store.hit(key, this.windowMs, now);
   }
 
   async succeeded(ip: string, username: string): Promise<void> {
-    await this.counters.reset(`login-failures:user:${ip}:${username}`);
+    await this.store.reset(this.userKey(ip, username));
   }
 }

@@ -16,6 +16,10 @@ import { DEFAULT_ACCOUNT_ID } from './principal.ts';
 export type UserRow = Selectable<UsersTable>;
 
 const MEMO_LIMIT = 10_000;
+export const MAX_USERNAME_LENGTH = 255;
+
+/** Whether a string can be a username at all (NUL cannot even be stored in PostgreSQL text). */
+export const isPlausibleUsername = (username: string): boolean => username.length > 0 && username.length <= MAX_USERNAME_LENGTH && !username.includes('\0');
 
 export class Users {
   private readonly memoKey = randomBytes(32);
@@ -60,7 +64,7 @@ export class Users {
 
   /** The user whose password this is, or null; unknown users cost the same KDF time as known ones. */
   async checkPassword(username: string, password: string): Promise<UserRow | null> {
-    const user = await this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
+    const user = isPlausibleUsername(username) ? await this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst() : undefined;
     if (!user) {
       await verifyPassword(password, DECOY_HASH);
       return null;

@@ -66,6 +66,21 @@ export function createServer(options: { logger: Logger; maxBodyBytes: number; tr
     // SDKs call `/sms/1/bulks/?bulkId=…`; the trailing slash means the same resource.
     routerOptions: { ignoreTrailingSlash: true },
     ajv: { customOptions: { allErrors: true } },
+    // Fastify's default handler logs the raw bytes of a malformed request, Authorization included.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      options.logger.debug({ code: error.code }, 'malformed HTTP request');
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      else socket.destroy();
+    },
+  });
+
+  // SDKs send `Content-Type: application/json` on bodiless requests (the official one on DELETE
+  // /auth/1/session): an empty body is no body, not malformed JSON.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    parseJson(request, body as string, done);
   });
 
   // OAuth2's token endpoint takes application/x-www-form-urlencoded.
@@ -97,7 +112,8 @@ export function createServer(options: { logger: Logger; maxBodyBytes: number; tr
       // Malformed JSON, empty bodies and the like: the client's fault, said in the client's envelope.
       return sendError(request, reply, new ApiError('BAD_REQUEST', { text: error.message }));
     }
-    request.log.error({ err: error, method: request.method, url: request.url }, 'unhandled error');
+    // The route pattern, not request.url: query strings may carry secrets (the SDK sends client_secret there).
+    request.log.error({ err: error, method: request.method, route: request.routeOptions.url ?? request.url.split('?')[0] }, 'unhandled error');
     return sendError(request, reply, new ApiError('GENERAL_ERROR'));
   });
 

@@ -37,6 +37,16 @@ describe('config', () => {
     assert.deepEqual([c.port, c.apiKey, c.retryMinuteMs, c.simulatorPrice, c.simulatorCurrency, c.webhookBucketSize, c.logLevel], [9000, 'k', 10, 0.5, 'USD', 1, 'silent']);
   });
 
+  it('parses the auth variables, with their defaults', () => {
+    const d = loadConfig({});
+    assert.deepEqual([d.adminUsername, d.adminPassword, d.trustProxy, d.authFailureLimit, d.authFailureWindowMs, d.throttles], [undefined, undefined, [], 10, 300_000, true]);
+    const c = loadConfig({ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'pw', TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,::1', AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_WINDOW_S: '60', THROTTLES: 'off' });
+    assert.deepEqual([c.adminUsername, c.adminPassword, c.trustProxy, c.authFailureLimit, c.authFailureWindowMs, c.throttles], ['root', 'pw', ['10.0.0.1', '192.168.0.0/16', '::1'], 3, 60_000, false]);
+    assert.throws(() => loadConfig({ TRUST_PROXY: '10.0.0.1,proxy.local' }), /TRUST_PROXY .*proxy\.local/);
+    assert.throws(() => loadConfig({ THROTTLES: 'maybe' }), /THROTTLES must be on or off/);
+    assert.throws(() => loadConfig({ AUTH_FAILURE_LIMIT: '0' }), /AUTH_FAILURE_LIMIT/);
+  });
+
   it('rejects invalid values with a message naming the variable', () => {
     for (const env of [{ PORT: 'abc' }, { PORT: '70000' }, { RETRY_MINUTE_MS: '0' }, { WEBHOOK_ALLOW_PRIVATE: 'maybe' }, { SIMULATOR_PRICE: '-1' }, { LOG_LEVEL: 'loud' }, { DATABASE_URL: 'mysql://x' }]) {
       const name = Object.keys(env)[0];
