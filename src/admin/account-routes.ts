@@ -1,4 +1,7 @@
-/** `/hookline/1/accounts`: tenants. Only the operator creates, lists all and deletes accounts. */
+/**
+ * `/hookline/1/accounts`: tenants. Only the operator creates, lists all and deletes accounts;
+ * deleting one deletes everything it owns, once nothing of it is still in flight.
+ */
 import { randomUUID } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -15,6 +18,9 @@ const ACCOUNT_ID = '^[A-Za-z0-9_-]{1,64}$';
 const CreateAccount = Type.Object({ id: Type.Optional(Type.String({ pattern: ACCOUNT_ID })), name: Type.String({ minLength: 1, maxLength: 255 }) });
 const UpdateAccount = Type.Object({ name: Type.String({ minLength: 1, maxLength: 255 }) });
 type Params = { accountId: string };
+
+/** Every table with rows owned by an account, children before parents. */
+const ACCOUNT_TABLES = ['attempts', 'deliveries', 'outbox', 'pull_queue', 'reports', 'network_jobs', 'messages', 'bulks', 'sessions', 'oauth_tokens', 'api_keys', 'users', 'roles'] as const;
 
 const view = (row: Selectable<AccountsTable>) => ({ id: row.id, name: row.name, createdAt: formatInfobipTime(Number(row.created_at)) });
 
@@ -60,12 +66,19 @@ export function registerAccountRoutes(app: FastifyInstance, { db, clock }: Admin
     operatorOnly(request.principal);
     await find(accountId);
     if (accountId === DEFAULT_ACCOUNT_ID) throw new ApiError('CONFLICT', { text: 'The operator account cannot be deleted.' });
-    // An account that still owns anything is kept: deleting it would orphan data or lose reports.
+    // Deleting an account deletes everything it owns — but never reports still on their way.
     return db.transaction().execute(async (trx) => {
-      for (const table of ['users', 'api_keys', 'roles', 'messages'] as const) {
-        const owned = await trx.selectFrom(table).select('account_id').where('account_id', '=', accountId).limit(1).executeTakeFirst();
-        if (owned) throw new ApiError('CONFLICT', { text: `Account ${accountId} still has ${table.replace('_', ' ')}; remove them first.` });
-      }
+      const inFlight = await trx
+        .selectFrom('messages')
+        .select('account_id')
+        .where('account_id', '=', accountId)
+        .where('state', 'in', ['SCHEDULED', 'SUBMITTED'])
+        .unionAll(trx.selectFrom('outbox').select('account_id').where('account_id', '=', accountId).where('state', 'in', ['READY', 'BATCHED']))
+        .unionAll(trx.selectFrom('deliveries').select('account_id').where('account_id', '=', accountId).where('state', 'in', ['PENDING', 'RETRYING']))
+        .limit(1)
+        .executeTakeFirst();
+      if (inFlight) throw new ApiError('CONFLICT', { text: `Account ${accountId} still has messages or webhooks in flight; cancel or let them finish first.` });
+      for (const table of ACCOUNT_TABLES) await trx.deleteFrom(table).where('account_id', '=', accountId).execute();
       await trx.deleteFrom('accounts').where('id', '=', accountId).execute();
       return { id: accountId };
     });

@@ -63,7 +63,7 @@ export function registerUserRoutes(app: FastifyInstance, { users, db, clock }: A
     if (!account) throw badRequest([{ property: 'accountId', violation: 'unknown account' }]);
     await checkRoles(principal, accountId, body.roles);
     const taken = await db.selectFrom('users').select('id').where('username', '=', body.username).executeTakeFirst();
-    if (taken) throw new ApiError('CONFLICT', { text: `Username ${body.username} is taken.` });
+    if (taken) throw new ApiError('CONFLICT', { text: 'This username is not available.' }); // usernames are global: name no other account's user
     const row = await users.insert(accountId, body.username, body.password, body.roles, clock.now(), body.enabled ?? true);
     return reply.status(201).header('location', `/hookline/1/users/${row.id}`).send(view(row));
   });

@@ -1,5 +1,5 @@
 /**
- * Retention: messages, reports and delivered webhook rows older than RETENTION_HOURS are
+ * Retention: messages, reports, emptied bulks and delivered webhook rows older than RETENTION_HOURS are
  * removed, in small batches so the writer is never held for long. Nothing that work still
  * depends on is touched: scheduled or in-flight messages, undelivered outbox rows, and DROPPED
  * deliveries (kept for inspection) all stay. Expired pull-queue entries go after 48 h.
@@ -59,6 +59,16 @@ export function createSweepPass(db: Kysely<Database>, profile: DialectProfile, r
       await trx.deleteFrom('reports').where('message_pk', 'in', pks).execute();
       await trx.deleteFrom('messages').where('pk', 'in', pks).execute();
       return pks.length;
+    });
+    removed += await step(async (trx) => {
+      // A bulk whose messages are all gone is history too (and its id may be reused later).
+      const result = await sql`
+        delete from bulks where (account_id, bulk_id) in (
+          select b.account_id, b.bulk_id from bulks b
+          where b.created_at < ${cutoff}
+            and not exists (select 1 from messages m where m.account_id = b.account_id and m.bulk_id = b.bulk_id)
+          limit ${BATCH})`.execute(trx);
+      return Number(result.numAffectedRows ?? 0);
     });
     removed += await step(async (trx) => {
       // Lapsed credentials and ended throttle windows; the idle limit mirrors auth/sessions.ts.
