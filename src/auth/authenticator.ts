@@ -94,7 +94,7 @@ export class Authenticator {
     if (scheme === 'basic') return this.verifyBasic(credentials, ip, now);
     const lockedFor = await this.guard.lockedFor(ip, undefined, now);
     if (lockedFor !== null) return { refused: 'TOO_MANY_REQUESTS', retryAfterSeconds: lockedFor };
-    const verified = scheme === 'app' ? await this.verifyApiKey(credentials, now) : await this.verifyToken(scheme, credentials, now);
+    const verified = scheme === 'app' ? await this.verifyApiKey(credentials, now) : await this.verifyToken(scheme, credentials, ip, now);
     if (!verified) await this.guard.failed(ip, undefined, now);
     return verified ?? UNAUTHORIZED;
   }
@@ -120,10 +120,10 @@ export class Authenticator {
     return this.userVerified(result.user, 'basic', { allows: ANYWHERE, validUntil: Infinity }, now);
   }
 
-  private async verifyToken(scheme: 'ibsso' | 'bearer', token: string, now: number): Promise<Verified | null> {
+  private async verifyToken(scheme: 'ibsso' | 'bearer', token: string, ip: string, now: number): Promise<Verified | null> {
     const live =
       scheme === 'ibsso'
-        ? await this.stores.sessions.use(token, now).then((s) => s && { userId: s.userId, allows: s.boundIp ? (ip: string) => ip === s.boundIp : ANYWHERE, validUntil: s.idleUntil })
+        ? await this.stores.sessions.use(token, ip, now).then((s) => s && { userId: s.userId, allows: s.boundIp ? (ip: string) => ip === s.boundIp : ANYWHERE, validUntil: s.idleUntil })
         : await this.stores.tokens.find(token, now).then((t) => t && { userId: t.userId, allows: ANYWHERE, validUntil: t.expiresAt });
     if (!live) return null;
     const user = await this.stores.users.byId(live.userId);

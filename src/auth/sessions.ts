@@ -30,13 +30,17 @@ export class Sessions {
     return token;
   }
 
-  /** The session behind a token, recording its use; null if unknown or idle too long. */
-  async use(token: string, now: number): Promise<LiveSession | null> {
+  /**
+   * The session behind a token, recording its use from `ip`; null if unknown or idle too long.
+   * A use from the wrong address (refused by the caller) does not count: a stolen bound token
+   * must not keep its session alive.
+   */
+  async use(token: string, ip: string, now: number): Promise<LiveSession | null> {
     const tokenHash = hashSecret(token);
     const row = await this.db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
     if (!row || now - Number(row.last_seen_at) > SESSION_IDLE_MS) return null;
     let lastSeen = Number(row.last_seen_at);
-    if (now - lastSeen >= TOUCH_AFTER_MS) {
+    if (now - lastSeen >= TOUCH_AFTER_MS && (row.client_ip === null || row.client_ip === ip)) {
       await this.db.updateTable('sessions').set({ last_seen_at: now }).where('token_hash', '=', tokenHash).execute();
       lastSeen = now;
     }

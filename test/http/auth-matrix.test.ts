@@ -1,0 +1,576 @@
+/**
+ * The issue's table-driven test: every authenticated endpoint in ROUTE_POLICIES × every credential
+ * type (App, Basic, IBSSO, Bearer) × {valid, wrong secret, expired, revoked, wrong IP, missing
+ * scope}, each cell a named test asserting the exact status, and for refusals the exact envelope
+ * of the endpoint's API family. Also: malformed Authorization headers on every endpoint, and
+ * Infobip's any-of rule (one accepted scope alone is enough, any other scope is not).
+ *
+ * The endpoint list is ROUTE_POLICIES itself, so a new route is covered as soon as it has a
+ * fixture (a minimal request that succeeds), and the matrix fails loudly until it has one.
+ * Expected outcomes follow from the route's policy: the table itself is checked against intent in
+ * route-policy.test.ts; this file proves the gateway enforces it.
+ *
+ * One gateway with a ManualClock: credentials that must expire are made first, the clock moves
+ * 61 minutes (past a key's validTo, the 60-minute session idle limit and the 3600 s token life),
+ * then the valid credentials are made, the revoked ones are revoked, and the clock moves past the
+ * one-second credential cache. It stays still while the matrix's cells run (the any-of section
+ * moves it a second per scope, the last test an hour and more). THROTTLES=off: the matrix sends
+ * far more requests than the published throttles allow (they are tested elsewhere).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Selectable } from 'kysely';
+import { Agent, fetch } from 'undici';
+import { CREDENTIAL_CACHE_MS } from '../../src/auth/authenticator.ts';
+import { ACCESS_TOKEN_TTL_S } from '../../src/auth/oauth-tokens.ts';
+import { ROUTE_POLICIES, type RoutePolicy } from '../../src/auth/route-policy.ts';
+import { SESSION_IDLE_MS } from '../../src/auth/sessions.ts';
+import { ManualClock } from '../../src/clock.ts';
+import type { UsersTable } from '../../src/store/schema.ts';
+import { startGateway, TEST_ADMIN, type TestGateway } from '../helpers/hookline.ts';
+import { LEGACY_UNAUTHORIZED, qs, uniq, V3_UNAUTHORIZED } from './support.ts';
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+const PASSWORD = 'matrix-password';
+const TO = '41793026727';
+
+const V3_FORBIDDEN = {
+  errorCode: 'E403',
+  description: 'Insufficient permissions to access the requested resource.',
+  action: 'Repeat the request with new or different credentials.',
+  violations: [],
+  resources: [{ name: 'API Scopes', url: 'https://www.infobip.com/docs/essentials/api-essentials/api-authorization#api-scopes' }],
+};
+const LEGACY_FORBIDDEN = { requestError: { serviceException: { messageId: 'FORBIDDEN', text: 'Forbidden' } } };
+
+/** The envelope family of an endpoint, as Infobip's specs have it: SMS v1/v2 and /auth/1 legacy, the rest v3. */
+type Family = 'legacy' | 'v3';
+const familyOf = (url: string): Family => (/^\/(sms\/[12]|auth\/1)\//.test(url) ? 'legacy' : 'v3');
+const REFUSALS = { 401: { legacy: LEGACY_UNAUTHORIZED, v3: V3_UNAUTHORIZED }, 403: { legacy: LEGACY_FORBIDDEN, v3: V3_FORBIDDEN } } as const;
+
+const infobipTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
+const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+/** The same secret with its last character changed: well-formed, unknown. */
+const tampered = (secret: string) => secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
+
+// ---------------------------------------------------------------------------------------------
+// The gateway, two client addresses, and the resources the fixtures point at.
+
+type From = '127.0.0.1' | '127.0.0.2';
+let g: TestGateway;
+let clock: ManualClock;
+let agents: Record<From, Agent>;
+const adminAuth = basic(TEST_ADMIN.username, TEST_ADMIN.password);
+
+interface Reply {
+  status: number;
+  body: any;
+}
+
+/** One request with exactly the given Authorization (none when undefined), from the given loopback address. */
+async function send(method: string, path: string, body: unknown, authorization: string | undefined, from: From = '127.0.0.1'): Promise<Reply> {
+  const headers: Record<string, string> = {};
+  if (authorization !== undefined) headers.authorization = authorization;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(g.baseUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), dispatcher: agents[from] });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: response.status, body: parsed };
+}
+
+/** The wrong-IP cells mean something only if the second client really connects from 127.0.0.2. */
+async function assertSourceAddresses(): Promise<void> {
+  const echo = createServer((request, response) => response.end(request.socket.remoteAddress));
+  await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = echo.address() as AddressInfo;
+    for (const from of ['127.0.0.1', '127.0.0.2'] as const) {
+      const seen = await (await fetch(`http://127.0.0.1:${port}/`, { dispatcher: agents[from] })).text();
+      assert.equal(seen, from, `a client meant to connect from ${from} connects from ${seen}`);
+    }
+  } finally {
+    echo.close();
+  }
+}
+
+/** A set-up call as the bootstrap admin (Basic, never expires); anything but `status` is a broken setup. */
+async function asAdmin(method: string, path: string, body: unknown, status: number): Promise<any> {
+  const r = await send(method, path, body, adminAuth);
+  assert.equal(r.status, status, `setup ${method} ${path}: ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+const newAccount = async (): Promise<string> => (await asAdmin('POST', '/hookline/1/accounts', { name: 'matrix account' }, 201)).id;
+const newRole = async (scopes: string[]): Promise<string> => (await asAdmin('POST', '/hookline/1/roles', { name: uniq('matrix-role'), scopes }, 201)).id;
+const newUser = async (roles: string[]): Promise<{ id: string; username: string }> =>
+  asAdmin('POST', '/hookline/1/users', { username: uniq('matrix-user'), password: PASSWORD, roles }, 201);
+
+/**
+ * A user that only needs to exist (a target of PUT or DELETE): a copy of an API-made user's row,
+ * read once, under a new id and name. Making each through the API would cost a scrypt hash
+ * (~0.25 s here) for nothing.
+ */
+let userTemplate: Selectable<UsersTable>;
+async function copyUser(): Promise<string> {
+  const id = randomUUID();
+  await g.hookline.store.db.insertInto('users').values({ ...userTemplate, id, username: uniq('matrix-copy') }).execute();
+  return id;
+}
+
+const newKey = async (fields: Record<string, unknown> = {}): Promise<{ id: string; apiKeySecret: string }> =>
+  asAdmin('POST', '/settings/2/api-keys', { name: uniq('matrix-key'), ...fields }, 200);
+
+async function newSession(username: string, password: string): Promise<string> {
+  // Bound to 127.0.0.1, the address every "valid" cell uses (unsafe sessions have no IP rule).
+  const r = await send('POST', '/auth/1/session', { username, password }, undefined, '127.0.0.1');
+  assert.equal(r.status, 200, `session for ${username}: ${JSON.stringify(r.body)}`);
+  return r.body.token;
+}
+
+async function newToken(username: string, password: string): Promise<string> {
+  const r = await send('POST', '/auth/1/oauth2/token' + qs({ client_id: username, client_secret: password, grant_type: 'client_credentials' }), undefined, undefined);
+  assert.equal(r.status, 200, `token for ${username}: ${JSON.stringify(r.body)}`);
+  return r.body.access_token;
+}
+
+/** The role of the any-of section's user, given one scope at a time. */
+let singleScopeRole = '';
+/** Ids the fixtures use: `target*` for requests that leave them usable, `spare*` for refused destructive ones. */
+const ids = { bulkId: '', bulkSendAt: 0, targetKey: '', targetAccount: '', spareAccount: '', targetUser: '', spareUser: '', targetRole: '', spareRole: '', managerRole: '' };
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures: per route key, a minimal request that succeeds for a principal with the route's scope.
+
+interface Request {
+  path: string;
+  body?: unknown;
+  /** Checks a success body beyond its status. */
+  check?: (body: any) => void;
+}
+
+interface Fixture {
+  /** The exact success status. */
+  status: number;
+  /** `fresh`: the request will succeed, so whatever it uses up must be new. */
+  request: (fresh: boolean) => Request | Promise<Request>;
+  /** The request ends the credential it is sent with: a succeeding cell needs its own. */
+  endsCredential?: true;
+}
+
+const hasList = (field: string) => (body: any) => assert.ok(Array.isArray(body[field]), `no ${field} list in ${JSON.stringify(body)}`);
+const SEND_V2 = { messages: [{ destinations: [{ to: TO }], text: 'matrix' }] };
+
+const FIXTURES: Record<string, Fixture> = {
+  'DELETE /auth/1/session': { status: 200, endsCredential: true, request: () => ({ path: '/auth/1/session', check: (body) => assert.equal(body, '') }) },
+
+  'GET /settings/2/api-keys': { status: 200, request: () => ({ path: '/settings/2/api-keys', check: hasList('apiKeys') }) },
+  'POST /settings/2/api-keys': {
+    status: 200,
+    request: () => ({ path: '/settings/2/api-keys', body: { name: 'matrix created key' }, check: (body) => assert.equal(typeof body.apiKeySecret, 'string') }),
+  },
+  'GET /settings/2/api-keys/:apiKeyId': { status: 200, request: () => ({ path: `/settings/2/api-keys/${ids.targetKey}`, check: (body) => assert.equal(body.id, ids.targetKey) }) },
+  'PUT /settings/2/api-keys/:apiKeyId': {
+    status: 200,
+    request: () => ({ path: `/settings/2/api-keys/${ids.targetKey}`, body: { name: 'matrix target key' }, check: (body) => assert.equal(body.name, 'matrix target key') }),
+  },
+
+  'POST /sms/2/text/advanced': { status: 200, request: () => ({ path: '/sms/2/text/advanced', body: SEND_V2, check: hasList('messages') }) },
+  'POST /sms/2/binary/advanced': {
+    status: 200,
+    request: () => ({ path: '/sms/2/binary/advanced', body: { messages: [{ destinations: [{ to: TO }], binary: { hex: '54 65 73 74' } }] }, check: hasList('messages') }),
+  },
+  'POST /sms/3/messages': {
+    status: 200,
+    request: () => ({ path: '/sms/3/messages', body: { messages: [{ destinations: [{ to: TO }], content: { text: 'matrix' } }] }, check: hasList('messages') }),
+  },
+  'POST /sms/1/preview': { status: 200, request: () => ({ path: '/sms/1/preview', body: { text: 'matrix' }, check: hasList('previews') }) },
+  'GET /sms/1/bulks': { status: 200, request: () => ({ path: '/sms/1/bulks' + qs({ bulkId: ids.bulkId }), check: (body) => assert.equal(body.bulkId, ids.bulkId) }) },
+  // Rescheduling and pausing leave the bulk reschedulable and pausable, so these repeat.
+  'PUT /sms/1/bulks': {
+    status: 200,
+    request: () => ({ path: '/sms/1/bulks' + qs({ bulkId: ids.bulkId }), body: { sendAt: infobipTime(ids.bulkSendAt) }, check: (body) => assert.equal(body.bulkId, ids.bulkId) }),
+  },
+  'GET /sms/1/bulks/status': { status: 200, request: () => ({ path: '/sms/1/bulks/status' + qs({ bulkId: ids.bulkId }), check: (body) => assert.equal(body.bulkId, ids.bulkId) }) },
+  'PUT /sms/1/bulks/status': {
+    status: 200,
+    request: () => ({ path: '/sms/1/bulks/status' + qs({ bulkId: ids.bulkId }), body: { status: 'PAUSED' }, check: (body) => assert.deepEqual(body, { bulkId: ids.bulkId, status: 'PAUSED' }) }),
+  },
+  'GET /sms/1/logs': { status: 200, request: () => ({ path: '/sms/1/logs', check: hasList('results') }) },
+  'GET /sms/3/logs': { status: 200, request: () => ({ path: '/sms/3/logs', check: hasList('results') }) },
+  'GET /sms/1/reports': { status: 200, request: () => ({ path: '/sms/1/reports', check: hasList('results') }) },
+  'GET /sms/3/reports': { status: 200, request: () => ({ path: '/sms/3/reports', check: hasList('results') }) },
+
+  'GET /hookline/1/accounts': { status: 200, request: () => ({ path: '/hookline/1/accounts', check: hasList('results') }) },
+  'POST /hookline/1/accounts': { status: 201, request: () => ({ path: '/hookline/1/accounts', body: { name: 'matrix created account' }, check: (body) => assert.equal(typeof body.id, 'string') }) },
+  'GET /hookline/1/accounts/:accountId': { status: 200, request: () => ({ path: `/hookline/1/accounts/${ids.targetAccount}`, check: (body) => assert.equal(body.id, ids.targetAccount) }) },
+  'PUT /hookline/1/accounts/:accountId': {
+    status: 200,
+    request: () => ({ path: `/hookline/1/accounts/${ids.targetAccount}`, body: { name: 'matrix target account' }, check: (body) => assert.equal(body.name, 'matrix target account') }),
+  },
+  'DELETE /hookline/1/accounts/:accountId': {
+    status: 200,
+    request: async (fresh) => {
+      const id = fresh ? await newAccount() : ids.spareAccount;
+      return { path: `/hookline/1/accounts/${id}`, check: (body) => assert.deepEqual(body, { id }) };
+    },
+  },
+  // Users and roles are given the manager role (account-management:manage only), which every
+  // principal these routes admit may grant; REPORTING or a wider role would be refused to some.
+  'GET /hookline/1/users': { status: 200, request: () => ({ path: '/hookline/1/users', check: hasList('results') }) },
+  'POST /hookline/1/users': {
+    status: 201,
+    request: () => ({ path: '/hookline/1/users', body: { username: uniq('matrix-created'), password: PASSWORD, roles: [ids.managerRole] }, check: (body) => assert.equal(typeof body.id, 'string') }),
+  },
+  'GET /hookline/1/users/:userId': { status: 200, request: () => ({ path: `/hookline/1/users/${ids.targetUser}`, check: (body) => assert.equal(body.id, ids.targetUser) }) },
+  'PUT /hookline/1/users/:userId': {
+    status: 200,
+    request: () => ({ path: `/hookline/1/users/${ids.targetUser}`, body: { roles: [ids.managerRole] }, check: (body) => assert.deepEqual(body.roles, [ids.managerRole]) }),
+  },
+  'DELETE /hookline/1/users/:userId': {
+    status: 200,
+    request: async (fresh) => {
+      const id = fresh ? await copyUser() : ids.spareUser;
+      return { path: `/hookline/1/users/${id}`, check: (body) => assert.deepEqual(body, { id }) };
+    },
+  },
+  'GET /hookline/1/roles': { status: 200, request: () => ({ path: '/hookline/1/roles', check: hasList('results') }) },
+  'POST /hookline/1/roles': {
+    status: 201,
+    request: () => ({ path: '/hookline/1/roles', body: { name: uniq('matrix-created'), scopes: ['account-management:manage'] }, check: (body) => assert.equal(typeof body.id, 'string') }),
+  },
+  'GET /hookline/1/roles/:roleId': { status: 200, request: () => ({ path: `/hookline/1/roles/${ids.targetRole}`, check: (body) => assert.equal(body.id, ids.targetRole) }) },
+  'PUT /hookline/1/roles/:roleId': {
+    status: 200,
+    request: () => ({ path: `/hookline/1/roles/${ids.targetRole}`, body: { scopes: ['account-management:manage'] }, check: (body) => assert.deepEqual(body.scopes, ['account-management:manage']) }),
+  },
+  'DELETE /hookline/1/roles/:roleId': {
+    status: 200,
+    request: async (fresh) => {
+      const id = fresh ? await newRole(['account-management:manage']) : ids.spareRole;
+      return { path: `/hookline/1/roles/${id}`, check: (body) => assert.deepEqual(body, { id }) };
+    },
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Credentials and the outcome each (policy, scheme, condition) must have.
+
+const SCHEMES = ['App', 'Basic', 'IBSSO', 'Bearer'] as const;
+type SchemeName = (typeof SCHEMES)[number];
+const SCHEME_ID = { App: 'app', Basic: 'basic', IBSSO: 'ibsso', Bearer: 'bearer' } as const;
+const CONDITIONS = ['valid', 'wrong secret', 'expired', 'revoked', 'wrong IP', 'missing scope'] as const;
+type Condition = (typeof CONDITIONS)[number];
+
+interface Credential {
+  /** Undefined: no Authorization header at all. */
+  authorization: string | undefined;
+  from: From;
+  /** A new credential for the same principal, for requests that end the one they use. */
+  renew?: () => Promise<string>;
+}
+const credentials = new Map<string, Credential>();
+const credential = (scheme: SchemeName, condition: string): Credential => {
+  const found = credentials.get(`${scheme} ${condition}`);
+  if (!found) throw new Error(`no credential for ${scheme} ${condition}`);
+  return found;
+};
+
+/**
+ * The status a cell must answer: 401 when the credential does not authenticate; 403 when the
+ * route refuses the scheme or the principal holds none of its scopes; else success.
+ * Basic carries neither a validity window nor an IP rule, and Bearer no IP rule: for them "expired"
+ * (Basic) and "wrong IP" (both) must behave exactly like "valid", and these cells assert just that.
+ */
+function outcome(policy: RoutePolicy, scheme: SchemeName, condition: Condition): 401 | 403 | 'success' {
+  const authenticates =
+    condition === 'valid' ||
+    condition === 'missing scope' ||
+    (condition === 'expired' && scheme === 'Basic') ||
+    (condition === 'wrong IP' && (scheme === 'Basic' || scheme === 'Bearer'));
+  if (!authenticates) return 401;
+  if (policy.schemes && !policy.schemes.includes(SCHEME_ID[scheme])) return 403;
+  if (condition === 'missing scope' && policy.access !== 'signed-in') return 403;
+  return 'success';
+}
+
+const urlOf = (key: string) => key.slice(key.indexOf(' ') + 1);
+const methodOf = (key: string) => key.slice(0, key.indexOf(' '));
+/** The route pattern as a regular expression, so a fixture cannot quietly aim at another route. */
+const patternOf = (url: string) => new RegExp(`^${url.replace(/:[A-Za-z]+/g, '[^/?]+')}/?(\\?.*)?$`);
+
+const authenticated = Object.entries(ROUTE_POLICIES).filter(([, policy]) => policy.access !== 'public');
+/** Every scope some route accepts: the any-of section tries each alone against every route. */
+const SINGLE_SCOPES = [...new Set(authenticated.flatMap(([, p]) => (typeof p.access === 'object' ? p.access.anyOf : [])))].sort();
+/** The scope the "missing scope" credentials hold: real, and accepted by no route here. */
+const UNRELATED_SCOPE = 'email:manage';
+
+/**
+ * Runs one cell: builds the request (fresh resources when it will succeed), sends it with the
+ * credential, and asserts the exact status plus the exact refusal envelope or the success shape.
+ */
+async function runCell(key: string, expected: 401 | 403 | 'success', cred: Credential): Promise<void> {
+  const fixture = FIXTURES[key];
+  const willSucceed = expected === 'success';
+  let authorization = cred.authorization;
+  if (willSucceed && fixture.endsCredential) {
+    assert.ok(cred.renew, `${key} ends the credential it uses: give this credential a renew()`);
+    authorization = `IBSSO ${await cred.renew()}`;
+  }
+  const request = await fixture.request(willSucceed);
+  assert.match(request.path, patternOf(urlOf(key)), 'the fixture aims at its own route');
+  const r = await send(methodOf(key), request.path, request.body, authorization, cred.from);
+  if (willSucceed) {
+    assert.equal(r.status, fixture.status, JSON.stringify(r.body));
+    const isError = r.body !== null && typeof r.body === 'object' && ('errorCode' in r.body || 'requestError' in r.body);
+    assert.ok(!isError, `an error body with a success status: ${JSON.stringify(r.body)}`);
+    request.check?.(r.body);
+  } else {
+    assert.equal(r.status, expected, JSON.stringify(r.body));
+    assert.deepEqual(r.body, REFUSALS[expected][familyOf(urlOf(key))]);
+  }
+}
+
+const label = (key: string, expected: 401 | 403 | 'success') =>
+  expected === 'success' ? String(FIXTURES[key]?.status ?? '2xx') : `${expected} ${familyOf(urlOf(key))}`;
+
+// ---------------------------------------------------------------------------------------------
+
+describe('authentication matrix', () => {
+  before(async () => {
+    clock = new ManualClock(Date.UTC(2026, 0, 1));
+    g = await startGateway({ THROTTLES: 'off' }, { clock });
+    // undici takes `localAddress` at the top level of the Agent options (inside `connect` it is ignored).
+    agents = { '127.0.0.1': new Agent({ localAddress: '127.0.0.1' }), '127.0.0.2': new Agent({ localAddress: '127.0.0.2' }) };
+    await assertSourceAddresses();
+    const t0 = clock.now();
+
+    // People. Users that get revoked hold every scope, so nothing but the revocation can refuse them.
+    // Passwords cost a scrypt per hash and per first login, so users are few.
+    const unrelatedRole = await newRole([UNRELATED_SCOPE]);
+    ids.managerRole = await newRole(['account-management:manage']);
+    singleScopeRole = await newRole([SINGLE_SCOPES[0]]);
+    const [revokedBasic, revokedIbsso, revokedBearer, unrelated, spare, singleScope] = await Promise.all([
+      newUser(['ACCOUNT_ADMIN']),
+      newUser(['ACCOUNT_ADMIN']),
+      newUser(['ACCOUNT_ADMIN']),
+      newUser([unrelatedRole]),
+      newUser([ids.managerRole]),
+      newUser([singleScopeRole]),
+    ]);
+    userTemplate = await g.hookline.store.db.selectFrom('users').selectAll().where('id', '=', spare.id).executeTakeFirstOrThrow();
+    ids.spareUser = spare.id;
+    ids.targetUser = await copyUser();
+    ids.targetRole = await newRole(['account-management:manage']);
+    ids.spareRole = await newRole(['account-management:manage']);
+    ids.targetAccount = await newAccount();
+    ids.spareAccount = await newAccount();
+
+    // Keys. Without scopeGuids a key gets its creator's scopes: the admin's '*'.
+    const [appValid, appExpiring, appRevoked, appLocal, appUnrelated, targetKey, ...singleScopeKeys] = await Promise.all([
+      newKey(),
+      newKey({ validTo: infobipTime(t0 + 30 * MINUTE) }),
+      newKey(),
+      newKey({ allowedIPs: ['127.0.0.1'] }),
+      newKey({ scopeGuids: [UNRELATED_SCOPE] }),
+      newKey({ scopeGuids: ['sms:logs:read'] }),
+      ...SINGLE_SCOPES.map((scope) => newKey({ scopeGuids: [scope] })),
+    ]);
+    ids.targetKey = targetKey.id;
+
+    // What must expire is made now and shown to work now, so only time can explain a later 401.
+    const expiringSession = await newSession(TEST_ADMIN.username, TEST_ADMIN.password);
+    const expiringToken = await newToken(TEST_ADMIN.username, TEST_ADMIN.password);
+    const worksNow = async (authorization: string, from: From = '127.0.0.1') => {
+      const r = await send('GET', '/sms/3/logs', undefined, authorization, from);
+      assert.equal(r.status, 200, `${authorization} from ${from} should work before its state changes: ${JSON.stringify(r.body)}`);
+    };
+    for (const auth of [`App ${appExpiring.apiKeySecret}`, `IBSSO ${expiringSession}`, `Bearer ${expiringToken}`]) await worksNow(auth);
+    // And the IP-bound key works from its own address.
+    await worksNow(`App ${appLocal.apiKeySecret}`, '127.0.0.1');
+
+    clock.advance(Math.max(30 * MINUTE, SESSION_IDLE_MS, ACCESS_TOKEN_TTL_S * 1_000) + MINUTE);
+
+    // Valid credentials, made after the clock moved.
+    const adminSession = await newSession(TEST_ADMIN.username, TEST_ADMIN.password);
+    const adminToken = await newToken(TEST_ADMIN.username, TEST_ADMIN.password);
+    const unrelatedSession = await newSession(unrelated.username, PASSWORD);
+    const unrelatedToken = await newToken(unrelated.username, PASSWORD);
+    const singleScopeToken = await newToken(singleScope.username, PASSWORD);
+
+    // What gets revoked works (and is cached) right before the revocation.
+    const revokedSession = await newSession(revokedIbsso.username, PASSWORD);
+    const revokedToken = await newToken(revokedBearer.username, PASSWORD);
+    for (const auth of [`App ${appRevoked.apiKeySecret}`, basic(revokedBasic.username, PASSWORD), `IBSSO ${revokedSession}`, `Bearer ${revokedToken}`]) await worksNow(auth);
+    await asAdmin('PUT', `/settings/2/api-keys/${appRevoked.id}`, { enabled: false }, 200);
+    for (const user of [revokedBasic, revokedIbsso, revokedBearer]) await asAdmin('PUT', `/hookline/1/users/${user.id}`, { enabled: false }, 200);
+
+    // A scheduled bulk for the bulk routes (every principal here is in the default account).
+    ids.bulkId = uniq('matrix-bulk');
+    ids.bulkSendAt = clock.now() + 8 * DAY;
+    const schedule = { bulkId: ids.bulkId, sendAt: infobipTime(clock.now() + 7 * DAY) };
+    await asAdmin('POST', '/sms/3/messages', { messages: [{ destinations: [{ to: TO }], content: { text: 'later' } }], options: { schedule } }, 200);
+
+    // Past the credential cache: revocations must show from here on.
+    clock.advance(CREDENTIAL_CACHE_MS + 1);
+
+    const set = (scheme: SchemeName, condition: string, authorization: string, from: From = '127.0.0.1', renew?: () => Promise<string>) =>
+      credentials.set(`${scheme} ${condition}`, { authorization, from, renew });
+    set('App', 'valid', `App ${appValid.apiKeySecret}`);
+    set('App', 'wrong secret', `App ${tampered(appValid.apiKeySecret)}`);
+    set('App', 'expired', `App ${appExpiring.apiKeySecret}`);
+    set('App', 'revoked', `App ${appRevoked.apiKeySecret}`);
+    set('App', 'wrong IP', `App ${appLocal.apiKeySecret}`, '127.0.0.2');
+    set('App', 'missing scope', `App ${appUnrelated.apiKeySecret}`);
+    set('Basic', 'valid', adminAuth);
+    set('Basic', 'wrong secret', basic(TEST_ADMIN.username, `${TEST_ADMIN.password}x`));
+    set('Basic', 'expired', adminAuth); // no validity window: after the clock moved, still valid
+    set('Basic', 'revoked', basic(revokedBasic.username, PASSWORD));
+    set('Basic', 'wrong IP', adminAuth, '127.0.0.2'); // no IP rule: valid from anywhere
+    set('Basic', 'missing scope', basic(unrelated.username, PASSWORD));
+    set('IBSSO', 'valid', `IBSSO ${adminSession}`, '127.0.0.1', () => newSession(TEST_ADMIN.username, TEST_ADMIN.password));
+    set('IBSSO', 'wrong secret', `IBSSO ${tampered(adminSession)}`);
+    set('IBSSO', 'expired', `IBSSO ${expiringSession}`);
+    set('IBSSO', 'revoked', `IBSSO ${revokedSession}`);
+    set('IBSSO', 'wrong IP', `IBSSO ${adminSession}`, '127.0.0.2'); // the valid session, bound to 127.0.0.1
+    set('IBSSO', 'missing scope', `IBSSO ${unrelatedSession}`, '127.0.0.1', () => newSession(unrelated.username, PASSWORD));
+    set('Bearer', 'valid', `Bearer ${adminToken}`);
+    set('Bearer', 'wrong secret', `Bearer ${tampered(adminToken)}`);
+    set('Bearer', 'expired', `Bearer ${expiringToken}`);
+    set('Bearer', 'revoked', `Bearer ${revokedToken}`);
+    set('Bearer', 'wrong IP', `Bearer ${adminToken}`, '127.0.0.2'); // no IP rule: valid from anywhere
+    set('Bearer', 'missing scope', `Bearer ${unrelatedToken}`);
+    SINGLE_SCOPES.forEach((scope, i) => set('App', `only ${scope}`, `App ${singleScopeKeys[i].apiKeySecret}`));
+    // One user whose one role is given each scope in turn (see the any-of section).
+    set('Bearer', "only the role's scope", `Bearer ${singleScopeToken}`);
+  });
+
+  after(async () => {
+    await g?.close();
+    await Promise.all(Object.values(agents ?? {}).map((agent) => agent.close()));
+  });
+
+  describe('fixtures', () => {
+    test('every authenticated route has a fixture', () => {
+      const missing = authenticated.map(([key]) => key).filter((key) => !FIXTURES[key]);
+      assert.deepEqual(missing, [], 'add a fixture (a minimal succeeding request) for these routes to FIXTURES');
+    });
+
+    test('every fixture is for an authenticated route (no stale fixtures)', () => {
+      const stale = Object.keys(FIXTURES).filter((key) => !ROUTE_POLICIES[key] || ROUTE_POLICIES[key].access === 'public');
+      assert.deepEqual(stale, []);
+    });
+
+    test(`no route accepts ${UNRELATED_SCOPE}, the scope of the "missing scope" credentials`, () => {
+      assert.ok(!SINGLE_SCOPES.includes(UNRELATED_SCOPE), `pick another UNRELATED_SCOPE: some route accepts ${UNRELATED_SCOPE}`);
+      assert.ok(!SINGLE_SCOPES.includes('*'));
+    });
+  });
+
+  // Endpoints a few at a time, each endpoint's cells a few at a time: the clock stands still and
+  // every cell that changes state has resources of its own, so cells are independent.
+  describe('endpoint × credential type × condition', { concurrency: 4 }, () => {
+    for (const [key, policy] of authenticated) {
+      if (!FIXTURES[key]) continue; // reported by 'every authenticated route has a fixture'
+      describe(key, { concurrency: 8 }, () => {
+        for (const scheme of SCHEMES) {
+          for (const condition of CONDITIONS) {
+            const expected = outcome(policy, scheme, condition);
+            test(`${key} · ${scheme} · ${condition} → ${label(key, expected)}`, () => runCell(key, expected, credential(scheme, condition)));
+          }
+        }
+      });
+    }
+  });
+
+  describe('missing or malformed Authorization header → 401', { concurrency: 4 }, () => {
+    const MALFORMED: Array<[string, () => string | undefined]> = [
+      ['no Authorization header', () => undefined],
+      ['Authorization: undefined (what the SDK sends to public routes)', () => 'undefined'],
+      ['App without a secret', () => 'App'],
+      ['Bearer junk', () => 'Bearer junk'],
+      ['Basic not base64', () => 'Basic %%%not-base64%%%'],
+      ['Basic without a colon', () => `Basic ${Buffer.from(TEST_ADMIN.username).toString('base64')}`],
+      // A real secret under a scheme nobody speaks is still no credential.
+      ['unknown scheme with a real secret', () => credential('App', 'valid').authorization!.replace(/^App /, 'Token ')],
+    ];
+    for (const [key] of authenticated) {
+      if (!FIXTURES[key]) continue;
+      describe(key, { concurrency: 8 }, () => {
+        for (const [name, header] of MALFORMED) {
+          test(`${key} · ${name} → 401 ${familyOf(urlOf(key))}`, () => runCell(key, 401, { authorization: header(), from: '127.0.0.1' }));
+        }
+      });
+    }
+  });
+
+  // The matrix's valid credentials hold '*'; this proves the any-of rule with one scope at a time:
+  // each scope the route accepts is enough alone, every other scope is not. App keys hold one scope
+  // each; the Bearer user has one custom role whose scopes are changed per scope (a new role takes
+  // effect within the credential cache's second, so the clock moves past it first).
+  describe('one scope alone (Infobip any-of)', () => {
+    for (const scope of SINGLE_SCOPES) {
+      describe(`holding only ${scope}`, { concurrency: 8 }, () => {
+        before(async () => {
+          await asAdmin('PUT', `/hookline/1/roles/${singleScopeRole}`, { scopes: [scope] }, 200);
+          clock.advance(CREDENTIAL_CACHE_MS + 1);
+        });
+        for (const [key, policy] of authenticated) {
+          if (!FIXTURES[key] || typeof policy.access !== 'object') continue;
+          for (const scheme of ['App', 'Bearer'] as const) {
+            const schemeOk = !policy.schemes || policy.schemes.includes(SCHEME_ID[scheme]);
+            const expected = schemeOk && policy.access.anyOf.includes(scope) ? 'success' : 403;
+            const name = scheme === 'App' ? `only ${scope}` : "only the role's scope";
+            test(`${key} · ${scheme} · only ${scope} → ${label(key, expected)}`, () => runCell(key, expected, credential(scheme, name)));
+          }
+        }
+      });
+    }
+  });
+
+  describe('afterwards', () => {
+    test('a session ended by DELETE /auth/1/session is refused at once, not a cache lifetime later', async () => {
+      const token = await newSession(TEST_ADMIN.username, TEST_ADMIN.password);
+      assert.equal((await send('GET', '/sms/3/logs', undefined, `IBSSO ${token}`)).status, 200);
+      assert.equal((await send('DELETE', '/auth/1/session', undefined, `IBSSO ${token}`)).status, 200);
+      const again = await send('DELETE', '/auth/1/session', undefined, `IBSSO ${token}`);
+      assert.equal(again.status, 401);
+      assert.deepEqual(again.body, LEGACY_UNAUTHORIZED);
+      const used = await send('GET', '/sms/3/logs', undefined, `IBSSO ${token}`);
+      assert.equal(used.status, 401);
+      assert.deepEqual(used.body, V3_UNAUTHORIZED);
+    });
+
+    test("no cell used up another cell's credential: every valid credential still works", async () => {
+      for (const scheme of SCHEMES) {
+        const { authorization, from } = credential(scheme, 'valid');
+        const r = await send('GET', '/sms/3/logs', undefined, authorization, from);
+        assert.equal(r.status, 200, `${scheme}: ${JSON.stringify(r.body)}`);
+      }
+    });
+
+    // Last, because it moves the clock by more than an hour (past the matrix's sessions and tokens).
+    // Known failure at the time of writing: Sessions.use records the use before the IP check, so a
+    // refused request from the wrong address keeps a bound session alive (see the report).
+    test('a request refused for its address does not count as activity that keeps a bound session alive', async () => {
+      const token = await newSession(TEST_ADMIN.username, TEST_ADMIN.password);
+      clock.advance(50 * MINUTE);
+      const wrong = await send('GET', '/sms/3/logs', undefined, `IBSSO ${token}`, '127.0.0.2');
+      assert.equal(wrong.status, 401);
+      assert.deepEqual(wrong.body, V3_UNAUTHORIZED);
+      // 70 minutes after its last accepted use (20 after the refused one): idle too long.
+      clock.advance(20 * MINUTE);
+      const owner = await send('GET', '/sms/3/logs', undefined, `IBSSO ${token}`, '127.0.0.1');
+      assert.equal(owner.status, 401, 'the refused request from 127.0.0.2 extended the session');
+      assert.deepEqual(owner.body, V3_UNAUTHORIZED);
+    });
+  });
+});

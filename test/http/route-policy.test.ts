@@ -1,0 +1,220 @@
+/**
+ * The route policy table (src/auth/route-policy.ts) against the routes a real gateway registers:
+ * every registered route has an entry, every entry is a registered route, the public routes are
+ * exactly the intended four, and those four ignore whatever Authorization header comes along
+ * (the official SDK sends `Authorization: undefined` to them).
+ *
+ * The registered routes are read from the outside: Fastify's `printRoutes` tree is parsed and
+ * every parsed route is confirmed with `hasRoute`, so a parsing slip cannot hide a route.
+ */
+import { rmSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { createHookline } from '../../src/app.ts';
+import { policyKey, ROUTE_POLICIES } from '../../src/auth/route-policy.ts';
+import { KNOWN_SCOPES } from '../../src/auth/scopes.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createTestDatabase } from '../helpers/database.ts';
+import { startGateway, TEST_ADMIN, TEST_API_KEY, tempDir, type TestGateway } from '../helpers/hookline.ts';
+import { LEGACY_UNAUTHORIZED, qs, rawApi, V3_UNAUTHORIZED } from './support.ts';
+
+const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'POST /auth/1/session', 'POST /auth/1/oauth2/token'];
+
+/**
+ * `METHOD /url` for every route the server answers, HEAD included, from the `printRoutes` tree.
+ * With `commonPrefix: false` each line is a path fragment appended to its parent's path, indented
+ * by four characters per level, followed by the methods it answers.
+ */
+function registeredRoutes(server: FastifyInstance): string[] {
+  const routes: string[] = [];
+  const pathAt: string[] = [];
+  for (const line of server.printRoutes({ commonPrefix: false }).split('\n')) {
+    if (line.trim() === '') continue;
+    const m = /^((?:[│ ] {3})*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!m) throw new Error(`unexpected printRoutes line: ${JSON.stringify(line)}`);
+    const depth = m[1].length / 4;
+    const path = (depth === 0 ? '' : pathAt[depth - 1]) + m[2];
+    pathAt.length = depth;
+    pathAt.push(path);
+    for (const method of m[3]?.split(', ') ?? []) routes.push(`${method} ${path}`);
+  }
+  return routes;
+}
+
+const split = (route: string) => {
+  const [method, url] = route.split(' ');
+  return { method, url } as { method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE'; url: string };
+};
+
+/** The envelope a path's errors come in (Infobip's specs: SMS v1/v2 and /auth/1 are legacy). */
+const unauthorizedBody = (url: string) => (/^\/(sms\/[12]|auth\/1)\//.test(url) ? LEGACY_UNAUTHORIZED : V3_UNAUTHORIZED);
+
+describe('route policy table', () => {
+  let g: TestGateway;
+  let registered: string[];
+  before(async () => {
+    g = await startGateway();
+    registered = registeredRoutes(g.hookline.server);
+  });
+  after(async () => {
+    await g.close();
+  });
+
+  it('the routes read from printRoutes are real routes (the parser is trustworthy)', () => {
+    // 36 table entries plus a HEAD twin for each of the 16 GET routes, at the time of writing.
+    assert.ok(registered.length >= 30, `only ${registered.length} routes parsed: ${registered.join(', ')}`);
+    assert.equal(new Set(registered).size, registered.length, 'no route parsed twice');
+    for (const route of registered) assert.ok(g.hookline.server.hasRoute(split(route)), `${route} parsed but not a route`);
+    // A made-up route is not one, so hasRoute really does discriminate.
+    assert.equal(g.hookline.server.hasRoute({ method: 'GET', url: '/sms/9/nothing' }), false);
+  });
+
+  it('every registered route has an entry in ROUTE_POLICIES (HEAD is policed as GET)', () => {
+    const missing = registered.filter((route) => !ROUTE_POLICIES[policyKey(split(route).method, split(route).url)]);
+    assert.deepEqual(missing, [], 'routes without a policy');
+    // Every HEAD route is the automatic twin of a GET route, so treating it as GET is right.
+    for (const route of registered.filter((r) => r.startsWith('HEAD '))) {
+      assert.ok(registered.includes(route.replace(/^HEAD /, 'GET ')), `${route} has no GET twin`);
+    }
+  });
+
+  it('every ROUTE_POLICIES entry is a registered route (no stale entries)', () => {
+    const stale = Object.keys(ROUTE_POLICIES).filter((key) => !g.hookline.server.hasRoute(split(key)));
+    assert.deepEqual(stale, [], 'entries for routes that do not exist');
+    // And the two directions agree exactly, apart from the HEAD twins.
+    assert.deepEqual(registered.filter((r) => !r.startsWith('HEAD ')).sort(), Object.keys(ROUTE_POLICIES).sort());
+  });
+
+  it('the public routes are exactly health, readiness, session create and token create', () => {
+    const publicKeys = Object.entries(ROUTE_POLICIES)
+      .filter(([, policy]) => policy.access === 'public')
+      .map(([key]) => key);
+    assert.deepEqual(publicKeys.sort(), [...PUBLIC_ROUTES].sort());
+    // Public means no credentials at all: no schemes list that would suggest otherwise.
+    for (const key of PUBLIC_ROUTES) assert.equal(ROUTE_POLICIES[key].schemes, undefined, key);
+  });
+
+  it('every scope the table names is a known scope, and every authenticated route names scopes or is signed-in', () => {
+    for (const [key, policy] of Object.entries(ROUTE_POLICIES)) {
+      if (policy.access === 'public' || policy.access === 'signed-in') continue;
+      assert.ok(policy.access.anyOf.length > 0, `${key} accepts no scope at all`);
+      for (const scope of policy.access.anyOf) assert.ok(KNOWN_SCOPES.has(scope), `${key}: unknown scope ${scope}`);
+    }
+  });
+
+  it('account management is for people: api-keys and /hookline/1/ take Basic, IBSSO, OAuth2 and account-management:manage only', () => {
+    const management = Object.keys(ROUTE_POLICIES).filter((key) => / \/(settings\/2\/api-keys|hookline\/1\/)/.test(key));
+    assert.equal(management.length, 19);
+    for (const key of management) {
+      assert.deepEqual([...(ROUTE_POLICIES[key].schemes ?? [])].sort(), ['basic', 'bearer', 'ibsso'], key);
+      assert.deepEqual(ROUTE_POLICIES[key].access, { anyOf: ['account-management:manage'] }, key);
+    }
+    // Ending a session is for the session itself (the spec's only security is IBSSOTokenHeader).
+    assert.deepEqual(ROUTE_POLICIES['DELETE /auth/1/session'], { access: 'signed-in', schemes: ['ibsso'], throttle: { limit: 10, windowMs: 1_000 } });
+  });
+
+  it("the SMS routes accept the scopes of Infobip's x-scopes (transcribed from infobip-sms-openapi.json)", () => {
+    const SEND = ['message:send', 'sms:message:send', 'sms:manage'];
+    const expected: Record<string, string[]> = {
+      'POST /sms/2/text/advanced': SEND,
+      'POST /sms/2/binary/advanced': SEND,
+      'POST /sms/3/messages': SEND,
+      'POST /sms/1/preview': ['sms:manage'],
+      'GET /sms/1/bulks': ['sms:message:send', 'sms:manage'],
+      'PUT /sms/1/bulks': ['sms:manage'],
+      'GET /sms/1/bulks/status': ['sms:message:send', 'sms:manage'],
+      'PUT /sms/1/bulks/status': ['sms:manage'],
+      'GET /sms/1/logs': ['sms:logs:read', 'sms:manage'],
+      'GET /sms/3/logs': ['sms:manage', 'sms:logs:read'],
+      'GET /sms/1/reports': SEND,
+      'GET /sms/3/reports': SEND,
+    };
+    const smsKeys = Object.keys(ROUTE_POLICIES).filter((key) => / \/sms\//.test(key));
+    assert.deepEqual(smsKeys.sort(), Object.keys(expected).sort());
+    for (const [key, scopes] of Object.entries(expected)) {
+      const { access, schemes } = ROUTE_POLICIES[key];
+      assert.ok(typeof access === 'object', key);
+      assert.deepEqual([...access.anyOf].sort(), [...scopes].sort(), key);
+      assert.equal(schemes, undefined, `${key} takes all four schemes`);
+    }
+  });
+
+  it('every non-public route refuses a caller without credentials (401 in its envelope), HEAD twins included', async () => {
+    for (const route of registered) {
+      const { method, url } = split(route);
+      if (ROUTE_POLICIES[policyKey(method, url)]?.access === 'public') continue;
+      const path = url.replace(/:[A-Za-z]+/g, 'some-id');
+      const r = await rawApi(g, method, path);
+      assert.equal(r.status, 401, `${route}: ${JSON.stringify(r.body)}`);
+      if (method !== 'HEAD') assert.deepEqual(r.body, unauthorizedBody(url), route);
+    }
+  });
+
+  describe('public routes ignore any Authorization header', () => {
+    // `undefined` is what @infobip-api/sdk sends to session create; the rest are junk of every shape.
+    const JUNK = [undefined, 'undefined', `App ${TEST_API_KEY}x`, 'App', 'Bearer junk', 'IBSSO junk', 'Basic %%%not-base64%%%', 'Token abc'];
+    const label = (header: string | undefined) => (header === undefined ? 'no header' : `Authorization: ${header}`);
+    const headers = (header: string | undefined): Record<string, string> => (header === undefined ? {} : { authorization: header });
+
+    for (const path of ['/healthz', '/readyz']) {
+      it(`GET ${path}`, async () => {
+        for (const header of JUNK) {
+          const r = await rawApi(g, 'GET', path, undefined, headers(header));
+          assert.equal(r.status, 200, `${label(header)}: ${JSON.stringify(r.body)}`);
+          assert.deepEqual(r.body, path === '/healthz' ? { status: 'ok' } : { status: 'ready' });
+        }
+      });
+    }
+
+    it('POST /auth/1/session answers a token that then works as IBSSO', async () => {
+      for (const header of JUNK) {
+        const r = await rawApi(g, 'POST', '/auth/1/session', { username: TEST_ADMIN.username, password: TEST_ADMIN.password }, headers(header));
+        assert.equal(r.status, 200, `${label(header)}: ${JSON.stringify(r.body)}`);
+        assert.deepEqual(Object.keys(r.body), ['token']);
+        const used = await rawApi(g, 'GET', '/sms/3/logs', undefined, { authorization: `IBSSO ${r.body.token}` });
+        assert.equal(used.status, 200, `${label(header)}: the session works`);
+      }
+    });
+
+    it('POST /auth/1/oauth2/token (parameters in the query, as the SDK sends them) answers a token that then works as Bearer', async () => {
+      const params = qs({ client_id: TEST_ADMIN.username, client_secret: TEST_ADMIN.password, grant_type: 'client_credentials' });
+      for (const header of JUNK) {
+        const r = await rawApi(g, 'POST', '/auth/1/oauth2/token' + params, undefined, headers(header));
+        assert.equal(r.status, 200, `${label(header)}: ${JSON.stringify(r.body)}`);
+        assert.deepEqual(Object.keys(r.body).sort(), ['access_token', 'expires_in', 'token_type']);
+        assert.equal(r.body.token_type, 'Bearer');
+        const used = await rawApi(g, 'GET', '/sms/3/logs', undefined, { authorization: `Bearer ${r.body.access_token}` });
+        assert.equal(used.status, 200, `${label(header)}: the token works`);
+      }
+    });
+
+    it('and a public route refuses bad credentials in its body as itself, not as an authentication failure of the header', async () => {
+      // A valid App key in the header does not log anyone in: the body's password is what counts.
+      const r = await rawApi(g, 'POST', '/auth/1/session', { username: TEST_ADMIN.username, password: 'not-the-password' }, { authorization: `App ${TEST_API_KEY}` });
+      assert.equal(r.status, 401);
+      assert.deepEqual(r.body, LEGACY_UNAUTHORIZED);
+    });
+  });
+});
+
+describe('a route without a policy cannot be registered', () => {
+  it('adding a route that has no ROUTE_POLICIES entry throws before the server starts', async () => {
+    const dir = tempDir();
+    const database = await createTestDatabase(dir);
+    const config = loadConfig({ PORT: '0', API_KEY: TEST_API_KEY, ADMIN_USERNAME: TEST_ADMIN.username, ADMIN_PASSWORD: TEST_ADMIN.password, DATABASE_URL: database.url, LOG_LEVEL: 'silent' });
+    const hookline = await createHookline(config, { logger: pino({ level: 'silent' }) });
+    try {
+      const refused = /has no entry in ROUTE_POLICIES/;
+      assert.throws(() => hookline.server.get('/sms/9/unlisted', async () => ({})), refused);
+      // The table is keyed by method too: a known path with a new method is refused as well.
+      assert.throws(() => hookline.server.patch('/sms/3/messages', async () => ({})), refused);
+      assert.throws(() => hookline.server.route({ method: ['GET', 'POST'], url: '/healthz/extra', handler: async () => ({}) }), refused);
+    } finally {
+      await hookline.stop();
+      await database.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
