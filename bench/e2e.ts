@@ -8,7 +8,7 @@ import type { ReceiverProcess } from './receiver-client.ts';
 
 const epochNow = () => performance.timeOrigin + performance.now();
 
-function requestBody(receiverUrl: string, first: number, destinations: number): string {
+export function requestBody(receiverUrl: string, first: number, destinations: number): string {
   return JSON.stringify({
     messages: [
       {
@@ -21,12 +21,12 @@ function requestBody(receiverUrl: string, first: number, destinations: number): 
   });
 }
 
-interface Client {
+export interface Client {
   post(body: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
-function client(baseUrl: string, connections: number): Client {
+export function client(baseUrl: string, connections: number): Client {
   const agent = new Agent({ connections, keepAliveTimeout: 10_000 });
   const headers = { authorization: `App ${API_KEY}`, 'content-type': 'application/json', accept: 'application/json' };
   return {

@@ -8,6 +8,7 @@
  *  (d) end-to-end SMS/s through POST /sms/3/messages, beside a bare better-sqlite3 baseline
  *  (e) intake → receipt latency at a paced 1,000 SMS/s
  *  (f) peak RSS and dispatcher pass time with 1,000,000 deliveries pending retry vs 1,000
+ *  (g) verifications/s of the auth step alone per scheme, against the send API's requests/s
  *
  * The machine is shared, so each raw limit is measured just before and just after the
  * dispatcher run it is compared with, and the ratio uses their mean.
@@ -15,6 +16,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { authRows, authScenario } from './auth.ts';
 import { backlogScenario } from './backlog.ts';
 import { sqliteBaseline } from './baseline.ts';
 import { dispatcherRate } from './dispatcher.ts';
@@ -42,6 +44,9 @@ const F_SMALL = 1_000;
 const F_DUE = 2_000;
 const F_TARGETS = 50;
 const F_PASSES = 7;
+const G_REQUESTS = 2_000;
+const G_CLIENTS = 8;
+const G_SECONDS = 3;
 const TIMEOUT_SECONDS = 90;
 
 const gatewayEnv = { WEBHOOK_WINDOW: String(CONNECTIONS), SIMULATOR_DELAY_MS: '0' };
@@ -169,6 +174,12 @@ async function main() {
       target: '≤ 2×',
       pass: passRatio <= 2,
     });
+
+    // (g)
+    log(`(g) auth: ${fmt(G_REQUESTS)} one-destination sends (${G_CLIENTS} clients) before and after ${G_SECONDS} s of verifications per scheme`);
+    const g = await authScenario(receiver, { requests: G_REQUESTS, clients: G_CLIENTS, loopSeconds: G_SECONDS, env: gatewayEnv, timeoutSeconds: TIMEOUT_SECONDS });
+    raw.g = g;
+    rows.push(...authRows(g));
   } finally {
     await receiver.stop();
   }

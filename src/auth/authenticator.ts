@@ -14,6 +14,7 @@ import type { LoginGuard } from './login-guard.ts';
 import type { OAuthTokens } from './oauth-tokens.ts';
 import type { Principal, Scheme } from './principal.ts';
 import type { Sessions } from './sessions.ts';
+import { hashSecret } from './tokens.ts';
 import type { UserRow, Users } from './users.ts';
 
 export const CREDENTIAL_CACHE_MS = 1_000;
@@ -44,6 +45,9 @@ export function parseAuthorization(header: string | undefined): { scheme: Scheme
   return { scheme, credentials };
 }
 
+/** Cached under a hash, so credentials do not linger in memory in clear after use. */
+const cacheKeyOf = (parsed: { scheme: Scheme; credentials: string }): string => hashSecret(`${parsed.scheme} ${parsed.credentials}`);
+
 export class Authenticator {
   private cache = new Map<string, Verified>();
 
@@ -57,14 +61,15 @@ export class Authenticator {
     const parsed = parseAuthorization(header);
     if (!parsed) return UNAUTHORIZED;
     const now = this.clock.now();
-    const cacheKey = `${parsed.scheme} ${parsed.credentials}`;
+    const cacheKey = cacheKeyOf(parsed);
     let verified = this.cache.get(cacheKey);
     if (!verified || verified.cachedUntil <= now) {
       this.cache.delete(cacheKey);
       const outcome = await this.verify(parsed.scheme, parsed.credentials, ip, now);
       if ('refused' in outcome) return outcome;
       verified = outcome;
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      // Evict the oldest entry (Maps iterate in insertion order), not everything at once.
+      if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(cacheKey, verified);
     }
     if (now < verified.validFrom || now >= verified.validUntil || !verified.allows(ip)) return UNAUTHORIZED;
@@ -74,26 +79,26 @@ export class Authenticator {
   /** Drops a credential from this process's cache at once (others let it lapse within a second). */
   forget(header: string | undefined): void {
     const parsed = parseAuthorization(header);
-    if (parsed) this.cache.delete(`${parsed.scheme} ${parsed.credentials}`);
+    if (parsed) this.cache.delete(cacheKeyOf(parsed));
   }
 
   /** A username and password check with brute-force accounting: Basic, sessions and tokens share it. */
   async login(username: string, password: string, ip: string, now: number): Promise<LoginResult> {
-    const lockedFor = await this.guard.lockedFor(ip, username, now);
-    if (lockedFor !== null) return { refused: 'TOO_MANY_REQUESTS', retryAfterSeconds: lockedFor };
+    const { lockedForSeconds, userFailures } = await this.guard.check(ip, username, now);
+    if (lockedForSeconds !== null) return { refused: 'TOO_MANY_REQUESTS', retryAfterSeconds: lockedForSeconds };
     const user = await this.stores.users.checkPassword(username, password);
     if (!user || user.enabled !== 1) {
       await this.guard.failed(ip, username, now);
       return UNAUTHORIZED;
     }
-    await this.guard.succeeded(ip, username);
+    if (userFailures > 0) await this.guard.succeeded(ip, username);
     return { user };
   }
 
   private async verify(scheme: Scheme, credentials: string, ip: string, now: number): Promise<Verified | Exclude<AuthResult, { principal: Principal }>> {
     if (scheme === 'basic') return this.verifyBasic(credentials, ip, now);
-    const lockedFor = await this.guard.lockedFor(ip, undefined, now);
-    if (lockedFor !== null) return { refused: 'TOO_MANY_REQUESTS', retryAfterSeconds: lockedFor };
+    const { lockedForSeconds } = await this.guard.check(ip, undefined, now);
+    if (lockedForSeconds !== null) return { refused: 'TOO_MANY_REQUESTS', retryAfterSeconds: lockedForSeconds };
     const verified = scheme === 'app' ? await this.verifyApiKey(credentials, now) : await this.verifyToken(scheme, credentials, ip, now);
     if (!verified) await this.guard.failed(ip, undefined, now);
     return verified ?? UNAUTHORIZED;

@@ -30,13 +30,18 @@ export class LoginGuard {
     return `login-failures:user:${ip}:${hashSecret(username)}`;
   }
 
-  /** Seconds to wait if this address (or username from it) is locked out; null if it may try. */
-  async lockedFor(ip: string, username: string | undefined, now: number): Promise<number | null> {
+  /**
+   * Whether this address (or username from it) is locked out, with the seconds to wait, and
+   * whether the (username, address) count holds failures a success should clear.
+   */
+  async check(ip: string, username: string | undefined, now: number): Promise<{ lockedForSeconds: number | null; userFailures: number }> {
+    let userFailures = 0;
     for (const { key, limit } of this.counters(ip, username)) {
       const { count, windowEnd } = await this.store.peek(key, now);
-      if (count >= limit) return retryAfterSeconds(windowEnd, now);
+      if (count >= limit) return { lockedForSeconds: retryAfterSeconds(windowEnd, now), userFailures: count };
+      if (username !== undefined && key === this.userKey(ip, username)) userFailures = count;
     }
-    return null;
+    return { lockedForSeconds: null, userFailures };
   }
 
   async failed(ip: string, username: string | undefined, now: number): Promise<void> {
