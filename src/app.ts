@@ -120,8 +120,8 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   const server = createServer({ logger, maxBodyBytes: config.maxBodyBytes, trustProxy: config.trustProxy });
   registerAuth(server, { authenticator, counters, clock, throttles: config.throttles });
   registerAuthRoutes(server, { authenticator, sessions, tokens, clock });
-  registerApiKeyRoutes(server, { apiKeys, db, clock });
-  registerAdminRoutes(server, { users, db, clock });
+  registerApiKeyRoutes(server, { apiKeys, authenticator, db, clock });
+  registerAdminRoutes(server, { users, authenticator, db, clock });
   registerHealthRoutes(server, db);
   registerSendRoutes(server, intake, clock);
   registerBulkRoutes(server, bulks, db, clock);

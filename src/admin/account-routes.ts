@@ -6,13 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Selectable } from 'kysely';
-import { DEFAULT_ACCOUNT_ID, isOperator } from '../auth/principal.ts';
+import { canActOnAccount, DEFAULT_ACCOUNT_ID, isOperator } from '../auth/principal.ts';
 import { ApiError } from '../http/errors.ts';
 import { formatInfobipTime } from '../lib/infobip-time.ts';
 import type { AccountsTable } from '../store/schema.ts';
 import type { AdminDeps } from './admin-routes.ts';
 import { PageQuery, pageOf } from './paging.ts';
-import { canSeeAccount } from './visibility.ts';
 
 const ACCOUNT_ID = '^[A-Za-z0-9_-]{1,64}$';
 const CreateAccount = Type.Object({ id: Type.Optional(Type.String({ pattern: ACCOUNT_ID })), name: Type.String({ minLength: 1, maxLength: 255 }) });
@@ -24,7 +23,7 @@ const ACCOUNT_TABLES = ['attempts', 'deliveries', 'outbox', 'pull_queue', 'repor
 
 const view = (row: Selectable<AccountsTable>) => ({ id: row.id, name: row.name, createdAt: formatInfobipTime(Number(row.created_at)) });
 
-export function registerAccountRoutes(app: FastifyInstance, { db, clock }: AdminDeps): void {
+export function registerAccountRoutes(app: FastifyInstance, { db, authenticator, clock }: AdminDeps): void {
   const find = async (accountId: string) => {
     const row = await db.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
     if (!row) throw new ApiError('NOT_FOUND');
@@ -49,12 +48,12 @@ export function registerAccountRoutes(app: FastifyInstance, { db, clock }: Admin
   });
 
   app.get<{ Params: Params }>('/hookline/1/accounts/:accountId', async (request) => {
-    if (!canSeeAccount(request.principal, request.params.accountId)) throw new ApiError('NOT_FOUND');
+    if (!canActOnAccount(request.principal, request.params.accountId)) throw new ApiError('NOT_FOUND');
     return view(await find(request.params.accountId));
   });
 
   app.put<{ Params: Params; Body: Static<typeof UpdateAccount> }>('/hookline/1/accounts/:accountId', { schema: { body: UpdateAccount } }, async (request) => {
-    if (!canSeeAccount(request.principal, request.params.accountId)) throw new ApiError('NOT_FOUND');
+    if (!canActOnAccount(request.principal, request.params.accountId)) throw new ApiError('NOT_FOUND');
     await find(request.params.accountId);
     const row = await db.updateTable('accounts').set({ name: request.body.name }).where('id', '=', request.params.accountId).returningAll().executeTakeFirstOrThrow();
     return view(row);
@@ -62,12 +61,12 @@ export function registerAccountRoutes(app: FastifyInstance, { db, clock }: Admin
 
   app.delete<{ Params: Params }>('/hookline/1/accounts/:accountId', async (request) => {
     const { accountId } = request.params;
-    if (!canSeeAccount(request.principal, accountId)) throw new ApiError('NOT_FOUND');
+    if (!canActOnAccount(request.principal, accountId)) throw new ApiError('NOT_FOUND');
     operatorOnly(request.principal);
     await find(accountId);
     if (accountId === DEFAULT_ACCOUNT_ID) throw new ApiError('CONFLICT', { text: 'The operator account cannot be deleted.' });
     // Deleting an account deletes everything it owns — but never reports still on their way.
-    return db.transaction().execute(async (trx) => {
+    const deleted = await db.transaction().execute(async (trx) => {
       const inFlight = await trx
         .selectFrom('messages')
         .select('account_id')
@@ -82,5 +81,7 @@ export function registerAccountRoutes(app: FastifyInstance, { db, clock }: Admin
       await trx.deleteFrom('accounts').where('id', '=', accountId).execute();
       return { id: accountId };
     });
+    authenticator.forgetWhere((p) => p.accountId === accountId);
+    return deleted;
   });
 }

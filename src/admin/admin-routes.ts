@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { Authenticator } from '../auth/authenticator.ts';
 import type { Users } from '../auth/users.ts';
 import type { Clock } from '../clock.ts';
 import type { Database } from '../store/schema.ts';
@@ -15,6 +16,8 @@ import { registerUserRoutes } from './user-routes.ts';
 
 export interface AdminDeps {
   users: Users;
+  /** Told about every change that ends credentials, so this process refuses them at once. */
+  authenticator: Authenticator;
   db: Kysely<Database>;
   clock: Clock;
 }

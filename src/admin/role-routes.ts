@@ -39,6 +39,12 @@ export function registerRoleRoutes(app: FastifyInstance, { db, clock }: AdminDep
     targetAccount(principal, row.account_id);
     return row;
   };
+  /** Changing a role changes what its holders may do: only someone holding all its scopes may. */
+  const findChangeable = async (principal: Principal, roleId: string) => {
+    const row = await findCustom(principal, roleId);
+    if (!coversScopes(principal.scopes, JSON.parse(row.scopes) as string[])) throw new ApiError('FORBIDDEN', { text: 'You cannot change a role that holds scopes you do not hold.' });
+    return row;
+  };
   const nameTaken = async (accountId: string, name: string, exceptId?: string) => {
     const row = await db.selectFrom('roles').select('id').where('account_id', '=', accountId).where('name', '=', name).executeTakeFirst();
     return row !== undefined && row.id !== exceptId;
@@ -53,6 +59,8 @@ export function registerRoleRoutes(app: FastifyInstance, { db, clock }: AdminDep
   app.post<{ Body: Static<typeof CreateRole> }>('/hookline/1/roles', { schema: { body: CreateRole } }, async (request, reply) => {
     const { body, principal } = request;
     const accountId = targetAccount(principal, body.accountId);
+    const account = await db.selectFrom('accounts').select('id').where('id', '=', accountId).executeTakeFirst();
+    if (!account) throw badRequest([{ property: 'accountId', violation: 'unknown account' }]);
     checkScopes(principal, body.scopes);
     if (await nameTaken(accountId, body.name)) throw new ApiError('CONFLICT', { text: `A role named ${body.name} already exists.` });
     const row = { id: randomUUID(), account_id: accountId, name: body.name, scopes: JSON.stringify(body.scopes), created_at: clock.now() };
@@ -67,7 +75,7 @@ export function registerRoleRoutes(app: FastifyInstance, { db, clock }: AdminDep
 
   app.put<{ Params: Params; Body: Static<typeof UpdateRole> }>('/hookline/1/roles/:roleId', { schema: { body: UpdateRole } }, async (request) => {
     const { body, principal } = request;
-    const existing = await findCustom(principal, request.params.roleId);
+    const existing = await findChangeable(principal, request.params.roleId);
     if (body.scopes) checkScopes(principal, body.scopes);
     if (body.name && (await nameTaken(existing.account_id, body.name, existing.id))) throw new ApiError('CONFLICT', { text: `A role named ${body.name} already exists.` });
     const set = { ...(body.name ? { name: body.name } : {}), ...(body.scopes ? { scopes: JSON.stringify(body.scopes) } : {}) };
@@ -76,7 +84,7 @@ export function registerRoleRoutes(app: FastifyInstance, { db, clock }: AdminDep
   });
 
   app.delete<{ Params: Params }>('/hookline/1/roles/:roleId', async (request) => {
-    const existing = await findCustom(request.principal, request.params.roleId);
+    const existing = await findChangeable(request.principal, request.params.roleId);
     const holders = await db.selectFrom('users').select('roles').where('account_id', '=', existing.account_id).execute();
     if (holders.some((u) => (JSON.parse(u.roles) as string[]).includes(existing.id))) {
       throw new ApiError('CONFLICT', { text: 'The role is still given to users.' });

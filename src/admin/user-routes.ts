@@ -5,14 +5,14 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Principal } from '../auth/principal.ts';
+import { canActOnAccount, type Principal } from '../auth/principal.ts';
 import { coversScopes } from '../auth/scopes.ts';
 import { MAX_USERNAME_LENGTH, type UserRow } from '../auth/users.ts';
 import { ApiError, badRequest } from '../http/errors.ts';
 import { formatInfobipTime } from '../lib/infobip-time.ts';
 import type { AdminDeps } from './admin-routes.ts';
 import { PageQuery, pageOf } from './paging.ts';
-import { canSeeAccount, targetAccount } from './visibility.ts';
+import { targetAccount } from './visibility.ts';
 
 const Password = Type.String({ minLength: 8, maxLength: 1024 });
 const Roles = Type.Array(Type.String({ minLength: 1 }), { minItems: 1, uniqueItems: true });
@@ -37,10 +37,16 @@ const view = (row: UserRow) => ({
   updatedAt: formatInfobipTime(Number(row.updated_at)),
 });
 
-export function registerUserRoutes(app: FastifyInstance, { users, db, clock }: AdminDeps): void {
+export function registerUserRoutes(app: FastifyInstance, { users, authenticator, db, clock }: AdminDeps): void {
   const findVisible = async (principal: Principal, userId: string) => {
     const row = await users.byId(userId);
-    if (!row || !canSeeAccount(principal, row.account_id)) throw new ApiError('NOT_FOUND');
+    if (!row || !canActOnAccount(principal, row.account_id)) throw new ApiError('NOT_FOUND');
+    return row;
+  };
+  /** Changing a user is as powerful as being them: only someone holding all their scopes may. */
+  const findChangeable = async (principal: Principal, userId: string) => {
+    const row = await findVisible(principal, userId);
+    if (!coversScopes(principal.scopes, [...(await users.scopesOf(row))])) throw new ApiError('FORBIDDEN', { text: 'You cannot change a user who holds scopes you do not hold.' });
     return row;
   };
   /** Every role must exist in the account, and the caller must hold every scope they grant. */
@@ -72,16 +78,19 @@ export function registerUserRoutes(app: FastifyInstance, { users, db, clock }: A
 
   app.put<{ Params: Params; Body: Static<typeof UpdateUser> }>('/hookline/1/users/:userId', { schema: { body: UpdateUser } }, async (request) => {
     const { body, principal } = request;
-    const existing = await findVisible(principal, request.params.userId);
+    const existing = await findChangeable(principal, request.params.userId);
     if (existing.id === principal.userId && body.enabled === false) throw badRequest([{ property: 'enabled', violation: 'you cannot disable yourself' }]);
     if (body.roles) await checkRoles(principal, existing.account_id, body.roles);
-    return view((await users.update(existing.id, body, clock.now()))!);
+    const updated = await users.update(existing.id, body, clock.now());
+    authenticator.forgetWhere((p) => p.userId === existing.id);
+    return view(updated!);
   });
 
   app.delete<{ Params: Params }>('/hookline/1/users/:userId', async (request) => {
-    const existing = await findVisible(request.principal, request.params.userId);
+    const existing = await findChangeable(request.principal, request.params.userId);
     if (existing.id === request.principal.userId) throw badRequest([{ property: 'userId', violation: 'you cannot delete yourself' }]);
     await users.remove(existing.id);
+    authenticator.forgetWhere((p) => p.userId === existing.id);
     return { id: existing.id };
   });
 }

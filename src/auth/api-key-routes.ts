@@ -12,11 +12,17 @@ import { formatInfobipTime, parseInfobipTime } from '../lib/infobip-time.ts';
 import { Enum } from '../lib/schema-enum.ts';
 import type { Database } from '../store/schema.ts';
 import type { ApiKeyChanges, ApiKeyFilter, ApiKeyRow, ApiKeys } from './api-keys.ts';
+import type { Authenticator } from './authenticator.ts';
 import { invalidIpRules } from './ip-rules.ts';
-import { isOperator, type Principal } from './principal.ts';
+import { canActOnAccount, type Principal } from './principal.ts';
 import { coversScopes, KNOWN_SCOPES } from './scopes.ts';
 
-const YEAR_MS = 365 * 24 * 3_600_000;
+/** Infobip's default validity: one calendar year from creation. */
+const oneYearAfter = (ms: number): number => {
+  const date = new Date(ms);
+  date.setUTCFullYear(date.getUTCFullYear() + 1);
+  return date.getTime();
+};
 const PERMISSIONS = ['PUBLIC_API', '2FA_CLIENT', 'WEB_SDK'] as const;
 const MAX_PAGE_SIZE = 100;
 /** Keeps page × size a safe integer offset. */
@@ -65,8 +71,6 @@ export function toApiKeyView(row: ApiKeyRow, secret?: string): Record<string, un
   };
 }
 
-/** Whether a principal may see and manage keys of `accountId`. */
-const canManage = (principal: Principal, accountId: string) => accountId === principal.accountId || isOperator(principal);
 
 /** Checks the fields shared by create and update; returns the stored form of those present. */
 async function validateFields(
@@ -79,7 +83,7 @@ async function validateFields(
   const violations: Violation[] = [];
   const changes: ApiKeyChanges & { account_id?: string } = {};
   if (body.accountId !== undefined) {
-    if (!canManage(principal, body.accountId) || !(await accountExists(body.accountId))) violations.push({ property: 'accountId', violation: 'unknown account' });
+    if (!canActOnAccount(principal, body.accountId) || !(await accountExists(body.accountId))) violations.push({ property: 'accountId', violation: 'unknown account' });
     else changes.account_id = body.accountId;
   }
   if (body.allowedIPs !== undefined) {
@@ -126,12 +130,12 @@ async function validateFields(
   return changes;
 }
 
-export function registerApiKeyRoutes(app: FastifyInstance, deps: { apiKeys: ApiKeys; db: Kysely<Database>; clock: Clock }): void {
-  const { apiKeys, db, clock } = deps;
+export function registerApiKeyRoutes(app: FastifyInstance, deps: { apiKeys: ApiKeys; authenticator: Authenticator; db: Kysely<Database>; clock: Clock }): void {
+  const { apiKeys, authenticator, db, clock } = deps;
   const accountExists = async (id: string) => (await db.selectFrom('accounts').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
   const findVisible = async (principal: Principal, id: string) => {
     const row = await apiKeys.byId(id);
-    if (!row || !canManage(principal, row.account_id)) throw new ApiError('NOT_FOUND');
+    if (!row || !canActOnAccount(principal, row.account_id)) throw new ApiError('NOT_FOUND');
     return row;
   };
 
@@ -143,18 +147,18 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: { apiKeys: ApiK
     const orderBy = q.orderBy ?? 'id';
     const direction = (q.orderDirection?.toLowerCase() ?? 'asc') as 'asc' | 'desc';
     // Another account's id answers as if it had no keys.
-    const accountIds: ApiKeyFilter['accountIds'] = q.accountId !== undefined ? (canManage(principal, q.accountId) ? [q.accountId] : []) : [principal.accountId];
+    const accountIds: ApiKeyFilter['accountIds'] = q.accountId !== undefined ? (canActOnAccount(principal, q.accountId) ? [q.accountId] : []) : [principal.accountId];
     const { rows, total } = await apiKeys.list({ accountIds, name: q.name, enabled: q.enabled, secret: q.apiKeySecret, orderBy: ORDER_BY[orderBy], direction, offset: page * size, limit: size });
     return {
       apiKeys: rows.map((row) => toApiKeyView(row)),
-      paging: { page, pageSize: size, orderDirection: direction.toUpperCase(), orderBy, totalCount: total, totalPages: Math.ceil(total / size) },
+      paging: { page, pageSize: size, orderDirection: direction, orderBy, totalCount: total, totalPages: Math.ceil(total / size) },
     };
   });
 
   app.post<{ Body: CreateApiKeyRequest }>('/settings/2/api-keys', { schema: { body: CreateApiKeyRequest } }, async (request) => {
     const now = clock.now();
     const principal = request.principal;
-    const defaults = { validFrom: now, validTo: now + YEAR_MS };
+    const defaults = { validFrom: now, validTo: oneYearAfter(now) };
     const fields = await validateFields(request.body, principal, accountExists, defaults, now);
     if (fields.valid_from !== undefined && fields.valid_from < now - 60_000) throw badRequest([{ property: 'validFrom', violation: 'must not be earlier than the creation time' }]);
     const { row, secret } = await apiKeys.create(
@@ -178,12 +182,18 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: { apiKeys: ApiK
 
   app.put<{ Params: { apiKeyId: string }; Body: UpdateApiKeyRequest }>('/settings/2/api-keys/:apiKeyId', { schema: { body: UpdateApiKeyRequest } }, async (request) => {
     const existing = await findVisible(request.principal, request.params.apiKeyId);
+    // Changing a key is as powerful as holding it (re-enable, widen its IPs): only someone holding all its scopes may.
+    if (!coversScopes(request.principal.scopes, JSON.parse(existing.scopes) as string[])) {
+      throw new ApiError('FORBIDDEN', { text: 'You cannot change a key that holds scopes you do not hold.' });
+    }
     const body = request.body;
     const defaults = { validFrom: Number(existing.valid_from), validTo: existing.valid_to === null ? null : Number(existing.valid_to) };
     const { account_id: accountId, ...changes } = await validateFields(body, request.principal, accountExists, defaults, clock.now());
     if (accountId !== undefined && accountId !== existing.account_id) throw badRequest([{ property: 'accountId', violation: 'a key cannot move to another account' }]);
     if (body.name !== undefined) changes.name = body.name;
     if (body.enabled !== undefined) changes.enabled = body.enabled ? 1 : 0;
-    return toApiKeyView((await apiKeys.update(existing.id, changes))!);
+    const updated = await apiKeys.update(existing.id, changes);
+    authenticator.forgetWhere((p) => p.scheme === 'app' && p.credentialId === existing.id);
+    return toApiKeyView(updated!);
   });
 }

@@ -82,6 +82,11 @@ export class Authenticator {
     if (parsed) this.cache.delete(cacheKeyOf(parsed));
   }
 
+  /** Drops every cached credential of matching principals: a change made here applies at once in this process. */
+  forgetWhere(matches: (principal: Principal) => boolean): void {
+    for (const [key, verified] of this.cache) if (matches(verified.principal)) this.cache.delete(key);
+  }
+
   /** A username and password check with brute-force accounting: Basic, sessions and tokens share it. */
   async login(username: string, password: string, ip: string, now: number): Promise<LoginResult> {
     const { lockedForSeconds, userFailures } = await this.guard.check(ip, username, now);
@@ -107,8 +112,10 @@ export class Authenticator {
   private async verifyApiKey(secret: string, now: number): Promise<Verified | null> {
     const key = await this.stores.apiKeys.bySecret(secret);
     if (!key || key.enabled !== 1) return null;
+    // Every Hookline endpoint is public API: a key limited to 2FA_CLIENT or WEB_SDK holds no scope here.
+    const publicApi = key.permissions === null || (JSON.parse(key.permissions) as string[]).includes('PUBLIC_API');
     return {
-      principal: { accountId: key.account_id, scheme: 'app', credentialId: key.id, userId: key.user_id, scopes: new Set(JSON.parse(key.scopes) as string[]) },
+      principal: { accountId: key.account_id, scheme: 'app', credentialId: key.id, userId: key.user_id, scopes: new Set(publicApi ? (JSON.parse(key.scopes) as string[]) : []) },
       allows: ipMatcher(key.allowed_ips ? (JSON.parse(key.allowed_ips) as string[]) : null),
       validFrom: Number(key.valid_from),
       validUntil: key.valid_to === null ? Infinity : Number(key.valid_to),

@@ -516,6 +516,16 @@ describe('authentication matrix', () => {
   // each scope the route accepts is enough alone, every other scope is not. App keys hold one scope
   // each; the Bearer user has one custom role whose scopes are changed per scope (a new role takes
   // effect within the credential cache's second, so the clock moves past it first).
+  // Where success needs more than the route's scope, the single-scope success cells are left out:
+  // operator actions on other accounts need every scope ('*'), and changing a key needs its scopes.
+  // admin-api.test.ts and api-keys.test.ts test those rules.
+  const BEYOND_ROUTE_SCOPE = new Set([
+    'POST /hookline/1/accounts',
+    'GET /hookline/1/accounts/:accountId',
+    'PUT /hookline/1/accounts/:accountId',
+    'DELETE /hookline/1/accounts/:accountId',
+    'PUT /settings/2/api-keys/:apiKeyId',
+  ]);
   describe('one scope alone (Infobip any-of)', () => {
     for (const scope of SINGLE_SCOPES) {
       describe(`holding only ${scope}`, { concurrency: 8 }, () => {
@@ -528,6 +538,7 @@ describe('authentication matrix', () => {
           for (const scheme of ['App', 'Bearer'] as const) {
             const schemeOk = !policy.schemes || policy.schemes.includes(SCHEME_ID[scheme]);
             const expected = schemeOk && policy.access.anyOf.includes(scope) ? 'success' : 403;
+            if (expected === 'success' && BEYOND_ROUTE_SCOPE.has(key)) continue;
             const name = scheme === 'App' ? `only ${scope}` : "only the role's scope";
             test(`${key} · ${scheme} · only ${scope} → ${label(key, expected)}`, () => runCell(key, expected, credential(scheme, name)));
           }
@@ -558,8 +569,6 @@ describe('authentication matrix', () => {
     });
 
     // Last, because it moves the clock by more than an hour (past the matrix's sessions and tokens).
-    // Known failure at the time of writing: Sessions.use records the use before the IP check, so a
-    // refused request from the wrong address keeps a bound session alive (see the report).
     test('a request refused for its address does not count as activity that keeps a bound session alive', async () => {
       const token = await newSession(TEST_ADMIN.username, TEST_ADMIN.password);
       clock.advance(50 * MINUTE);
