@@ -5,34 +5,21 @@
  * works and restarting with it again is idempotent.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { scratchDatabases, type TestDatabase } from '../helpers/database.ts';
 import { freePort, killAllGatewayProcesses, spawnGateway, stopGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 
 const KEY_LINE = /^Hookline API key: (.*)$/gm;
 /** generateSecret(): 32 hex chars, a dash, a UUID. */
 const GENERATED_SECRET = /^[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-const dirs: string[] = [];
-const databases: TestDatabase[] = [];
+const scratch = scratchDatabases('hookline-apikey');
 after(async () => {
   await killAllGatewayProcesses();
-  // Already dropped by a scenario that finished; this catches the ones that failed half-way.
-  for (const database of databases) await database.drop();
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  await scratch.removeAll();
 });
-
 /** A new, empty database (on the backend HOOKLINE_TEST_DB names); its url is reused by every restart of one scenario. */
-async function newDatabase(): Promise<TestDatabase> {
-  const dir = mkdtempSync(join(tmpdir(), 'hookline-apikey-'));
-  dirs.push(dir);
-  const database = await createTestDatabase(dir);
-  databases.push(database);
-  return database;
-}
+const newDatabase = scratch.newDatabase;
 
 async function start(database: TestDatabase, apiKey?: string): Promise<GatewayProcess> {
   const env: Record<string, string> = { PORT: String(await freePort()), DATABASE_URL: database.url, LOG_LEVEL: 'warn', SIMULATOR_DELAY_MS: '0' };

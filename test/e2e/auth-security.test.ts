@@ -25,7 +25,7 @@ import { ManualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startGateway, TEST_ADMIN, TEST_API_KEY, tempDir, type TestGateway } from '../helpers/hookline.ts';
-import { LEGACY_UNAUTHORIZED, V3_UNAUTHORIZED } from '../http/support.ts';
+import { LEGACY_FORBIDDEN, LEGACY_TOO_MANY, LEGACY_UNAUTHORIZED, V3_UNAUTHORIZED } from '../http/support.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Clients from chosen loopback addresses
@@ -88,8 +88,6 @@ const APP = `App ${TEST_API_KEY}`;
 const secret = (label: string) => `${label}-${randomBytes(12).toString('hex')}`;
 
 // Envelopes (the 401 ones come from test/http/support.ts).
-const LEGACY_FORBIDDEN = { requestError: { serviceException: { messageId: 'FORBIDDEN', text: 'Forbidden' } } };
-const LEGACY_TOO_MANY = { requestError: { serviceException: { messageId: 'TOO_MANY_REQUESTS', text: 'Too many requests' } } };
 const OAUTH_UNAUTHORIZED = { error: 'Invalid login details', ...LEGACY_UNAUTHORIZED };
 const OAUTH_TOO_MANY = { error: 'Too many requests', ...LEGACY_TOO_MANY };
 

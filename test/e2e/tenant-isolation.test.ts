@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/clock.ts';
 import { startGateway, TEST_ADMIN, type TestGateway } from '../helpers/hookline.ts';
 import { Receiver, type Received } from '../helpers/receiver.ts';
-import { PENDING_ACCEPTED, qs, REJECTED_DUPLICATE_MESSAGE_ID, v3ErrorProperties, waitUntil } from '../http/support.ts';
+import { PENDING_ACCEPTED, qs, REJECTED_DUPLICATE_MESSAGE_ID, V3_NOT_FOUND, v3ErrorProperties, waitUntil } from '../http/support.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0, 0);
 const MINUTE = 60_000;
@@ -65,7 +65,6 @@ const IMMEDIATE_PUSHES = [
 ].sort();
 
 const NOT_FOUND_BULK = { requestError: { serviceException: { messageId: 'NOT_FOUND', text: 'Bulk not found' } } };
-const V3_NOT_FOUND = { errorCode: 'E404', description: 'Requested resource not found.', action: 'Check the request path and identifiers.', violations: [], resources: [] };
 
 type Credentials = { username: string; password: string };
 const basic = (u: Credentials) => ({ authorization: `Basic ${Buffer.from(`${u.username}:${u.password}`).toString('base64')}` });

@@ -4,6 +4,8 @@
  * fresh on the server at HOOKLINE_TEST_PG_URL and dropped afterwards.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
@@ -35,5 +37,27 @@ export async function createTestDatabase(dir: string): Promise<TestDatabase> {
   return {
     url: url.toString(),
     drop: () => admin((c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
+  };
+}
+
+/**
+ * Databases in temp dirs for a test file that starts gateways on its own (child processes):
+ * `newDatabase()` makes one; `removeAll()` (in an `after` hook) drops every one and its dir.
+ */
+export function scratchDatabases(prefix: string): { newDatabase(): Promise<TestDatabase>; removeAll(): Promise<void> } {
+  const dirs: string[] = [];
+  const databases: TestDatabase[] = [];
+  return {
+    async newDatabase() {
+      const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+      dirs.push(dir);
+      const database = await createTestDatabase(dir);
+      databases.push(database);
+      return database;
+    },
+    async removeAll() {
+      for (const database of databases) await database.drop();
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -6,21 +6,17 @@
  * entry (src/main.ts), as an operator runs it.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BUILT_IN_ROLES } from '../../src/auth/roles.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { scratchDatabases, type TestDatabase } from '../helpers/database.ts';
 import { freePort, killAllGatewayProcesses, spawnGateway, stopGateway, type GatewayProcess } from '../helpers/gateway-process.ts';
 import { startGateway, TEST_ADMIN, type TestGateway } from '../helpers/hookline.ts';
-import { qs, rawApi, uniq, V3_UNAUTHORIZED, v3ErrorProperties } from './support.ts';
+import { qs, rawApi, uniq, V3_NOT_FOUND, V3_UNAUTHORIZED, v3ErrorProperties } from './support.ts';
 
 const ACCOUNTS = '/hookline/1/accounts';
 const USERS = '/hookline/1/users';
 const ROLES = '/hookline/1/roles';
 
-const V3_NOT_FOUND = { errorCode: 'E404', description: 'Requested resource not found.', action: 'Check the request path and identifiers.', violations: [], resources: [] };
 const USER_FIELDS = ['accountId', 'createdAt', 'enabled', 'id', 'roles', 'updatedAt', 'username'];
 const INFOBIP_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/;
 
@@ -606,21 +602,12 @@ describe('administration API (/hookline/1/)', () => {
 // The scenarios run side by side: each child process takes seconds to start (tsx compiles src/).
 describe('first admin bootstrap (child process)', { timeout: 120_000, concurrency: true }, () => {
   const ADMIN_LINE = /^Hookline admin: (\S+) (\S+)$/gm;
-  const dirs: string[] = [];
-  const databases: TestDatabase[] = [];
+  const scratch = scratchDatabases('hookline-admin');
+  const newDatabase = scratch.newDatabase;
   after(async () => {
     await killAllGatewayProcesses();
-    for (const database of databases) await database.drop();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    await scratch.removeAll();
   });
-
-  async function newDatabase(): Promise<TestDatabase> {
-    const dir = mkdtempSync(join(tmpdir(), 'hookline-admin-'));
-    dirs.push(dir);
-    const database = await createTestDatabase(dir);
-    databases.push(database);
-    return database;
-  }
 
   /** spawnGateway strips every CONFIG_ENV_NAMES variable inherited from this process, ADMIN_* included. */
   async function start(database: TestDatabase, extra: Record<string, string> = {}): Promise<GatewayProcess> {

@@ -15,20 +15,11 @@ import { BUILT_IN_ROLE_BY_ID } from '../../src/auth/roles.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { parseInfobipTime } from '../../src/lib/infobip-time.ts';
 import { startGateway, TEST_ADMIN, TEST_API_KEY, type TestGateway } from '../helpers/hookline.ts';
-import { qs, rawApi, uniq, V3_UNAUTHORIZED, v3ErrorProperties } from './support.ts';
+import { LEGACY_FORBIDDEN, qs, rawApi, uniq, V3_FORBIDDEN, V3_NOT_FOUND, V3_UNAUTHORIZED, v3ErrorProperties } from './support.ts';
 
 const KEYS = '/settings/2/api-keys';
 const DAY_MS = 24 * 3_600_000;
 
-const V3_FORBIDDEN = {
-  errorCode: 'E403',
-  description: 'Insufficient permissions to access the requested resource.',
-  action: 'Repeat the request with new or different credentials.',
-  violations: [],
-  resources: [{ name: 'API Scopes', url: 'https://www.infobip.com/docs/essentials/api-essentials/api-authorization#api-scopes' }],
-};
-const V3_NOT_FOUND = { errorCode: 'E404', description: 'Requested resource not found.', action: 'Check the request path and identifiers.', violations: [], resources: [] };
-const LEGACY_FORBIDDEN = { requestError: { serviceException: { messageId: 'FORBIDDEN', text: 'Forbidden' } } };
 
 /** Every field an ApiKey has in a response other than create's (create adds apiKeySecret). */
 const KEY_FIELDS = ['accountId', 'allowedIPs', 'enabled', 'id', 'name', 'permissions', 'scopeGuids', 'validFrom', 'validTo'];

@@ -31,21 +31,13 @@ import { SESSION_IDLE_MS } from '../../src/auth/sessions.ts';
 import { ManualClock } from '../../src/clock.ts';
 import type { UsersTable } from '../../src/store/schema.ts';
 import { startGateway, TEST_ADMIN, type TestGateway } from '../helpers/hookline.ts';
-import { LEGACY_UNAUTHORIZED, qs, uniq, V3_UNAUTHORIZED } from './support.ts';
+import { LEGACY_FORBIDDEN, LEGACY_UNAUTHORIZED, qs, uniq, V3_FORBIDDEN, V3_UNAUTHORIZED } from './support.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 const PASSWORD = 'matrix-password';
 const TO = '41793026727';
 
-const V3_FORBIDDEN = {
-  errorCode: 'E403',
-  description: 'Insufficient permissions to access the requested resource.',
-  action: 'Repeat the request with new or different credentials.',
-  violations: [],
-  resources: [{ name: 'API Scopes', url: 'https://www.infobip.com/docs/essentials/api-essentials/api-authorization#api-scopes' }],
-};
-const LEGACY_FORBIDDEN = { requestError: { serviceException: { messageId: 'FORBIDDEN', text: 'Forbidden' } } };
 
 /** The envelope family of an endpoint, as Infobip's specs have it: SMS v1/v2 and /auth/1 legacy, the rest v3. */
 type Family = 'legacy' | 'v3';

@@ -53,6 +53,16 @@ export const V3_UNAUTHORIZED = {
   resources: [{ name: 'API Authentication', url: 'https://www.infobip.com/docs/essentials/api-authentication' }],
 };
 export const LEGACY_UNAUTHORIZED = { requestError: { serviceException: { messageId: 'UNAUTHORIZED', text: 'Invalid login details' } } };
+export const V3_FORBIDDEN = {
+  errorCode: 'E403',
+  description: 'Insufficient permissions to access the requested resource.',
+  action: 'Repeat the request with new or different credentials.',
+  violations: [],
+  resources: [{ name: 'API Scopes', url: 'https://www.infobip.com/docs/essentials/api-essentials/api-authorization#api-scopes' }],
+};
+export const LEGACY_FORBIDDEN = { requestError: { serviceException: { messageId: 'FORBIDDEN', text: 'Forbidden' } } };
+export const V3_NOT_FOUND = { errorCode: 'E404', description: 'Requested resource not found.', action: 'Check the request path and identifiers.', violations: [], resources: [] };
+export const LEGACY_TOO_MANY = { requestError: { serviceException: { messageId: 'TOO_MANY_REQUESTS', text: 'Too many requests' } } };
 
 /** Asserts the exact v3 ApiError envelope keys and returns the violations' properties. */
 export function v3ErrorProperties(body: any): string[] {
