@@ -10,6 +10,7 @@ import pino from 'pino';
 import { createHookline, type Hookline } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { recordEvents } from '../src/events/recorder.ts';
+import { NO_SUBSCRIBERS } from '../src/events/routing.ts';
 import type { StatusEvent } from '../src/events/status-event.ts';
 import type { ReportView } from '../src/messaging/report-shape.ts';
 import { ERROR, STATUS } from '../src/messaging/status-catalogue.ts';
@@ -103,7 +104,7 @@ export async function preloadOutbox(hookline: Hookline, count: number, targetUrl
       const pk = insertMessage.run(randomUUID(), bulkId, destination(i), TEXT, targetUrl, 48 * 3_600_000, STATUS.PENDING_ACCEPTED, ERROR.NO_ERROR, now, now).lastInsertRowid;
       events.push({ messagePk: Number(pk), statusId: STATUS.DELIVERED_TO_HANDSET, errorId: ERROR.NO_ERROR, final: true, doneAt: now, pricePerMessage: 0.01, currency: 'EUR', mccMnc: '22801' });
     }
-    const recorded = await recordEvents(trx, profile, events, now);
+    const recorded = await recordEvents(trx, profile, events, now, NO_SUBSCRIBERS);
     if (recorded.pushed !== count) throw new Error(`preload routed ${recorded.pushed} of ${count} reports to the outbox`);
   });
 }

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import pg from 'pg';
 import { recordEvents } from '../src/events/recorder.ts';
+import { NO_SUBSCRIBERS } from '../src/events/routing.ts';
 import type { StatusEvent } from '../src/events/status-event.ts';
 import { ERROR, STATUS } from '../src/messaging/status-catalogue.ts';
 import { POSTGRES } from '../src/store/dialect.ts';
@@ -101,7 +102,7 @@ export async function recordFinalReports(trx: Transaction<Database>, now: number
     currency: 'EUR',
     mccMnc: '22801',
   }));
-  const { pushed } = await recordEvents(trx, POSTGRES, events, now);
+  const { pushed } = await recordEvents(trx, POSTGRES, events, now, NO_SUBSCRIBERS);
   return pushed;
 }
 

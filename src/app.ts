@@ -15,6 +15,8 @@ import { Sessions } from './auth/sessions.ts';
 import { ThrottleCounters } from './auth/throttle-counters.ts';
 import { Users } from './auth/users.ts';
 import { registerAdminRoutes } from './admin/admin-routes.ts';
+import { SubscriptionDirectory } from './subscriptions/directory.ts';
+import { registerSubscriptionRoutes } from './subscriptions/routes.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { registerAuth } from './http/auth-hook.ts';
@@ -33,6 +35,7 @@ import { LocalNotifier, PostgresNotifier, type Notifier } from './store/notifier
 import { createSweepPass } from './store/sweeper.ts';
 import { DELIVERY_LEASE_MS, Dispatcher } from './webhooks/dispatcher.ts';
 import { HttpSender } from './webhooks/http-sender.ts';
+import { OAuthTokenClient } from './webhooks/security.ts';
 
 const NETWORK_BATCH = 1_000;
 /** Polling fall-back when several processes share the database (see WorkerLoop). */
@@ -75,16 +78,18 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   const { generated: generatedAdmin } = await users.bootstrapAdmin(config.adminUsername, config.adminPassword, clock.now());
   const authenticator = new Authenticator({ apiKeys, users, sessions, tokens }, new LoginGuard(counters, config.authFailureLimit, config.authFailureWindowMs), clock);
   const targetPolicy = { allowPrivate: config.webhookAllowPrivate };
+  const directory = new SubscriptionDirectory(notifier);
 
   const senderOptions = { policy: targetPolicy, connectTimeoutMs: config.webhookConnectTimeoutMs, readTimeoutMs: config.webhookReadTimeoutMs };
   const sender = new HttpSender(senderOptions);
+  const webhookTokens = new OAuthTokenClient({ ...senderOptions, now: () => clock.now() });
   const dispatcher = new Dispatcher(db, profile, sender, clock, logger.child({ worker: 'dispatcher' }), {
     bucketSize: config.webhookBucketSize,
     window: config.webhookWindow,
     maxInFlight: config.webhookMaxInFlight,
     retryMinuteMs: config.retryMinuteMs,
     leaseMs: DELIVERY_LEASE_MS,
-  });
+  }, directory, webhookTokens);
   const pollMs = profile.multiProcess ? SHARED_DB_POLL_MS : MAX_IDLE_MS;
   const dispatcherLoop = new WorkerLoop('dispatcher', dispatcher.pass, clock, logger, pollMs);
   dispatcher.onProgress = () => dispatcherLoop.wakeup.ring();
@@ -97,6 +102,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
       profile,
       connector: new Simulator({ delayMs: config.simulatorDelayMs, price: config.simulatorPrice, currency: config.simulatorCurrency }),
       batchSize: NETWORK_BATCH,
+      subscribers: directory,
       onReports: () => notifier.notify('dispatch'),
     }),
     clock,
@@ -109,6 +115,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   const intake = new Intake({
     db,
     profile,
+    subscribers: directory,
     targetPolicy,
     onAccepted: () => {
       notifier.notify('network');
@@ -122,6 +129,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   registerAuthRoutes(server, { authenticator, sessions, tokens, clock });
   registerApiKeyRoutes(server, { apiKeys, authenticator, db, clock });
   registerAdminRoutes(server, { users, authenticator, db, clock });
+  registerSubscriptionRoutes(server, { db, directory, clock, targetPolicy });
   registerHealthRoutes(server, db);
   registerSendRoutes(server, intake, clock);
   registerBulkRoutes(server, bulks, db, clock);
@@ -162,6 +170,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
       dispatcher.stopHeartbeat();
       if (!drained) await dispatcher.releaseOwnLeases();
       await sender.close(!drained);
+      await webhookTokens.close();
       await notifier.close();
       await store.close();
     },

@@ -114,8 +114,9 @@ export class Authenticator {
     if (!key || key.enabled !== 1) return null;
     // Every Hookline endpoint is public API: a key limited to 2FA_CLIENT or WEB_SDK holds no scope here.
     const publicApi = key.permissions === null || (JSON.parse(key.permissions) as string[]).includes('PUBLIC_API');
+    const owner = key.user_id === null ? undefined : await this.stores.users.byId(key.user_id);
     return {
-      principal: { accountId: key.account_id, scheme: 'app', credentialId: key.id, userId: key.user_id, scopes: new Set(publicApi ? (JSON.parse(key.scopes) as string[]) : []) },
+      principal: { accountId: key.account_id, scheme: 'app', credentialId: key.id, userId: key.user_id, username: owner?.username ?? null, scopes: new Set(publicApi ? (JSON.parse(key.scopes) as string[]) : []) },
       allows: ipMatcher(key.allowed_ips ? (JSON.parse(key.allowed_ips) as string[]) : null),
       validFrom: Number(key.valid_from),
       validUntil: key.valid_to === null ? Infinity : Number(key.valid_to),
@@ -145,7 +146,7 @@ export class Authenticator {
 
   private async userVerified(user: UserRow, scheme: Scheme, rules: { allows: (ip: string) => boolean; validUntil: number }, now: number): Promise<Verified> {
     return {
-      principal: { accountId: user.account_id, scheme, credentialId: user.id, userId: user.id, scopes: await this.stores.users.scopesOf(user) },
+      principal: { accountId: user.account_id, scheme, credentialId: user.id, userId: user.id, username: user.username, scopes: await this.stores.users.scopesOf(user) },
       allows: rules.allows,
       validFrom: 0,
       validUntil: rules.validUntil,

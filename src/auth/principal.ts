@@ -10,6 +10,8 @@ export interface Principal {
   credentialId: string;
   /** The user behind the request: the signed-in user, or an API key's owner (null for bootstrap keys). */
   userId: string | null;
+  /** That user's name (subscriptions match messages by it). */
+  username: string | null;
   scopes: ReadonlySet<string>;
 }
 

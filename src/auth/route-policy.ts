@@ -29,6 +29,7 @@ const PUBLIC: RoutePolicy = { access: 'public' };
 const USER_SCHEMES: readonly Scheme[] = ['basic', 'ibsso', 'bearer'];
 const ACCOUNT_MANAGEMENT = { anyOf: ['account-management:manage'] };
 
+const SUBSCRIPTIONS: RoutePolicy = { access: { anyOf: ['subscriptions:manage'] } };
 const SMS_SEND = { anyOf: ['message:send', 'sms:message:send', 'sms:manage'] };
 const SMS_LOGS: RoutePolicy = { access: { anyOf: ['sms:manage', 'sms:logs:read'] }, throttle: { limit: 120, windowMs: MINUTE } };
 
@@ -58,6 +59,23 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /sms/3/logs': SMS_LOGS,
   'GET /sms/1/reports': { access: SMS_SEND },
   'GET /sms/3/reports': { access: SMS_SEND },
+
+  // Subscriptions API (infobip-subscriptions-api-openapi.json): every operation takes subscriptions:manage.
+  'GET /subscriptions/1/subscription/:channel': SUBSCRIPTIONS,
+  'POST /subscriptions/1/subscription/:channel': SUBSCRIPTIONS,
+  'GET /subscriptions/1/subscription/:channel/:subscriptionId': SUBSCRIPTIONS,
+  'PUT /subscriptions/1/subscription/:channel/:subscriptionId': SUBSCRIPTIONS,
+  'DELETE /subscriptions/1/subscription/:channel/:subscriptionId': SUBSCRIPTIONS,
+  'GET /subscriptions/1/profiles': SUBSCRIPTIONS,
+  'POST /subscriptions/1/profiles': SUBSCRIPTIONS,
+  'GET /subscriptions/1/profiles/:profileId': SUBSCRIPTIONS,
+  'PUT /subscriptions/1/profiles/:profileId': SUBSCRIPTIONS,
+  'DELETE /subscriptions/1/profiles/:profileId': SUBSCRIPTIONS,
+  'GET /subscriptions/1/security': SUBSCRIPTIONS,
+  'POST /subscriptions/1/security': SUBSCRIPTIONS,
+  'GET /subscriptions/1/security/:authId': SUBSCRIPTIONS,
+  'PUT /subscriptions/1/security/:authId': SUBSCRIPTIONS,
+  'DELETE /subscriptions/1/security/:authId': SUBSCRIPTIONS,
 
   // Hookline's administration API: accounts, users, roles.
   'GET /hookline/1/accounts': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },

@@ -9,7 +9,7 @@ import type { DialectProfile } from '../store/database.ts';
 import { chunkRows } from '../store/database.ts';
 import type { Database, NewOutboxRow } from '../store/schema.ts';
 import { typedValues } from '../store/values.ts';
-import { routeReport, type RoutableMessage } from './routing.ts';
+import { routeReport, type RoutableMessage, type SubscriberLookup } from './routing.ts';
 import type { StatusEvent } from './status-event.ts';
 
 /** Pulled reports are kept as long as Infobip keeps them: 48 hours. */
@@ -25,6 +25,7 @@ export async function recordEvents(
   profile: DialectProfile,
   events: StatusEvent[],
   now: number,
+  subscribers: SubscriberLookup,
 ): Promise<RecordResult> {
   if (events.length === 0) return { pushed: 0, pulled: 0 };
   const pks = [...new Set(events.map((e) => e.messagePk))];
@@ -32,7 +33,7 @@ export async function recordEvents(
   for (const chunk of chunkRows(pks.map((pk) => ({ pk })), profile)) {
     const rows = await trx
       .selectFrom('messages')
-      .select(['pk', 'account_id', 'family', 'notify_url', 'notify', 'intermediate', 'content_type'])
+      .select(['pk', 'account_id', 'family', 'notify_url', 'notify', 'intermediate', 'content_type', 'application_id', 'entity_id', 'sender', 'username'])
       .where('pk', 'in', chunk.map((c) => c.pk))
       .execute();
     for (const row of rows) messages.set(row.pk, row);
@@ -62,25 +63,27 @@ export async function recordEvents(
 
   const outboxRows: NewOutboxRow[] = [];
   const pullRows: { account_id: string; report_id: number; expires_at: number }[] = [];
-  known.forEach((event, i) => {
+  for (const [i, event] of known.entries()) {
     const message = messages.get(event.messagePk)!;
-    const route = routeReport(message, event.final);
+    const route = await routeReport(trx, message, event.final, subscribers);
     if (route.kind === 'push') {
-      outboxRows.push({
-        account_id: message.account_id,
-        report_id: reportIds[i],
-        message_pk: message.pk,
-        target_url: route.targetUrl,
-        family: route.family,
-        content_type: route.contentType,
-        state: 'READY',
-        delivery_id: null,
-        created_at: now,
-      });
+      for (const { target, contentType } of route.targets) {
+        outboxRows.push({
+          account_id: message.account_id,
+          report_id: reportIds[i],
+          message_pk: message.pk,
+          target_url: target,
+          family: route.family,
+          content_type: contentType,
+          state: 'READY',
+          delivery_id: null,
+          created_at: now,
+        });
+      }
     } else if (route.kind === 'pull') {
       pullRows.push({ account_id: message.account_id, report_id: reportIds[i], expires_at: now + PULL_RETENTION_MS });
     }
-  });
+  }
   for (const chunk of chunkRows(outboxRows, profile)) await trx.insertInto('outbox').values(chunk).execute();
   for (const chunk of chunkRows(pullRows, profile)) await trx.insertInto('pull_queue').values(chunk).execute();
   return { pushed: outboxRows.length, pulled: pullRows.length };

@@ -6,6 +6,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { ApiError, badRequest, type Violation } from '../http/errors.ts';
 import { recordEvents } from '../events/recorder.ts';
+import type { SubscriberLookup } from '../events/routing.ts';
 import type { StatusEvent } from '../events/status-event.ts';
 import { mccMncFor } from '../network/mcc-mnc.ts';
 import { chunkRows, type DialectProfile } from '../store/database.ts';
@@ -26,6 +27,8 @@ export interface IntakeResult {
 }
 
 export interface IntakeDeps {
+  /** Where rejected destinations' final reports go when no webhook URL is given. */
+  subscribers: SubscriberLookup;
   db: Kysely<Database>;
   profile: DialectProfile;
   targetPolicy: TargetPolicy;
@@ -43,21 +46,24 @@ export class Intake {
 
   constructor(private readonly deps: IntakeDeps) {}
 
-  async accept(accountId: string, request: OutboundRequest, now: number): Promise<IntakeResult> {
+  /** `caller`: the account the messages belong to, and the user who sent them (for subscriptions' `users`). */
+  async accept(caller: { accountId: string; username: string | null }, request: OutboundRequest, now: number): Promise<IntakeResult> {
+    const { accountId } = caller;
     await this.checkWebhookUrls(request.drafts, now);
     // The duplicate check and the inserts share one transaction, so two concurrent requests
     // cannot both claim the same client messageId.
     const { items, stored } = await retryTransaction(() =>
       this.deps.db.transaction().execute(async (trx) => {
         const duplicates = await this.findDuplicates(trx, accountId, request.drafts, now);
-        return this.decideAndPersist(trx, accountId, request, duplicates, now);
+        return this.decideAndPersist(trx, caller, request, duplicates, now);
       }),
     );
     if (stored > 0) this.deps.onAccepted();
     return { bulkId: request.bulkId, items };
   }
 
-  private async decideAndPersist(trx: Transaction<Database>, accountId: string, request: OutboundRequest, duplicates: Set<string>, now: number) {
+  private async decideAndPersist(trx: Transaction<Database>, caller: { accountId: string; username: string | null }, request: OutboundRequest, duplicates: Set<string>, now: number) {
+    const { accountId } = caller;
     const items: IntakeResult['items'] = [];
     const accepted: NewMessage[] = [];
     const rejected: NewMessage[] = [];
@@ -71,7 +77,7 @@ export class Intake {
         : (destinationProblem(draft.to) ?? (!draft.binary && isTooLong(draft.text) ? STATUS.REJECTED_MESSAGE_TOO_LONG : STATUS.PENDING_ACCEPTED));
       items.push({ to: draft.to, messageId: draft.messageId, statusId, parts });
       if (duplicate) continue; // a duplicate is refused outright: no row, no report
-      const row = this.toRow(accountId, request, draft, parts, statusId, now);
+      const row = this.toRow(caller, request, draft, parts, statusId, now);
       (statusId === STATUS.PENDING_ACCEPTED ? accepted : rejected).push(row);
     }
 
@@ -79,11 +85,12 @@ export class Intake {
     return { items, stored: accepted.length + rejected.length };
   }
 
-  private toRow(accountId: string, request: OutboundRequest, d: OutboundDraft, parts: number, statusId: number, now: number): NewMessage {
+  private toRow(caller: { accountId: string; username: string | null }, request: OutboundRequest, d: OutboundDraft, parts: number, statusId: number, now: number): NewMessage {
     const destination = normalizeDestination(d.to);
     const isAccepted = statusId === STATUS.PENDING_ACCEPTED;
     return {
-      account_id: accountId,
+      account_id: caller.accountId,
+      username: caller.username,
       message_id: d.messageId,
       bulk_id: request.bulkId,
       family: request.family,
@@ -137,7 +144,7 @@ export class Intake {
         events.push({ messagePk: Number(row.pk), statusId: row.status_id, errorId: ERROR.NO_ERROR, final: true, doneAt: now, pricePerMessage: 0, currency: 'EUR', mccMnc: null });
       }
     }
-    await recordEvents(trx, profile, events, now);
+    await recordEvents(trx, profile, events, now, this.deps.subscribers);
   }
 
   private async findDuplicates(trx: Transaction<Database>, accountId: string, drafts: OutboundDraft[], now: number): Promise<Set<string>> {

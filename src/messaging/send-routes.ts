@@ -36,7 +36,7 @@ export function registerSendRoutes(app: FastifyInstance, intake: Intake, clock: 
   const sendV2 = async (request: FastifyRequest<{ Body: V2Request | V2BinaryRequest }>, reply: FastifyReply) => {
     const now = clock.now();
     const outbound = fromV2(request.body, now);
-    const result = await intake.accept(request.principal.accountId, outbound, now);
+    const result = await intake.accept(request.principal, outbound, now);
     return sendBody(request, reply, 'smsResponse', v2Response(result, outbound.includeCount));
   };
   app.post('/sms/2/text/advanced', { schema: { body: V2Request } }, sendV2);
@@ -45,7 +45,7 @@ export function registerSendRoutes(app: FastifyInstance, intake: Intake, clock: 
   app.post<{ Body: V3Request }>('/sms/3/messages', { schema: { body: V3Request } }, async (request, reply) => {
     const now = clock.now();
     const outbound = fromV3(request.body, now);
-    const result = await intake.accept(request.principal.accountId, outbound, now);
+    const result = await intake.accept(request.principal, outbound, now);
     return sendBody(request, reply, 'SmsResponseEnvelope', v3Response(result, outbound.includeCount));
   });
 

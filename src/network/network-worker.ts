@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { recordEvents } from '../events/recorder.ts';
+import type { SubscriberLookup } from '../events/routing.ts';
 import type { StatusEvent } from '../events/status-event.ts';
 import type { PassResult } from '../lib/worker-loop.ts';
 import { chunkRows, type DialectProfile } from '../store/database.ts';
@@ -16,6 +17,7 @@ export interface NetworkWorkerDeps {
   profile: DialectProfile;
   connector: Connector;
   batchSize: number;
+  subscribers: SubscriberLookup;
   /** Called after a commit that recorded reports, so the dispatcher can look at once. */
   onReports: () => void;
 }
@@ -81,7 +83,7 @@ export function createNetworkPass(deps: NetworkWorkerDeps): (now: number) => Pro
           .execute();
       }
       for (const chunk of chunkRows(nextJobs, profile)) await trx.insertInto('network_jobs').values(chunk).execute();
-      const recorded = await recordEvents(trx, profile, events, now);
+      const recorded = await recordEvents(trx, profile, events, now, deps.subscribers);
       return { claimed: jobs.length, pushed: recorded.pushed };
     });
     if (pushed > 0) deps.onReports();

@@ -255,9 +255,56 @@ const m0004: Migration = {
   },
 };
 
+/** Subscriptions, notification profiles and their security settings; who sent each message. */
+const m0005: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('security_settings')
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+      .addColumn('auth_id', 'text', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('credentials', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('security_settings_pk', ['account_id', 'auth_id'])
+      .execute();
+    await db.schema
+      .createTable('notification_profiles')
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+      .addColumn('profile_id', 'text', (c) => c.notNull())
+      .addColumn('notify_url', 'text')
+      .addColumn('content_type', 'text')
+      .addColumn('auth_id', 'text')
+      .addColumn('settings', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('notification_profiles_pk', ['account_id', 'profile_id'])
+      .execute();
+    await db.schema
+      .createTable('subscriptions')
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+      .addColumn('channel', 'text', (c) => c.notNull())
+      .addColumn('subscription_id', 'text', (c) => c.notNull())
+      .addColumn('name', 'text')
+      .addColumn('events', 'text', (c) => c.notNull())
+      .addColumn('criteria', 'text', (c) => c.notNull())
+      .addColumn('resources', 'text', (c) => c.notNull())
+      .addColumn('users', 'text', (c) => c.notNull())
+      .addColumn('profile_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('subscriptions_pk', ['account_id', 'channel', 'subscription_id'])
+      .execute();
+    await db.schema.createIndex('subscriptions_profile').on('subscriptions').columns(['account_id', 'profile_id']).execute();
+    // Who sent the message (a user's name, or an API key owner's), for subscriptions' `users`.
+    await db.schema.alterTable('messages').addColumn('username', 'text').execute();
+  },
+};
+
 export const migrationsFor = (profile: DialectProfile): Record<string, Migration> => ({
   '0001_core': m0001(profile),
   '0002_claim_indexes': m0002,
   '0003_outbox_pending_indexes': m0003,
   '0004_users_sessions_throttles': m0004,
+  '0005_subscriptions': m0005,
 });

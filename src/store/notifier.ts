@@ -7,8 +7,9 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 
-export type Channel = 'network' | 'dispatch';
-const PG_CHANNEL: Record<Channel, string> = { network: 'hookline_network', dispatch: 'hookline_dispatch' };
+/** `subscriptions`: subscriptions, profiles or security settings changed; caches reload. */
+export type Channel = 'network' | 'dispatch' | 'subscriptions';
+const PG_CHANNEL: Record<Channel, string> = { network: 'hookline_network', dispatch: 'hookline_dispatch', subscriptions: 'hookline_subscriptions' };
 
 export interface Notifier {
   notify(channel: Channel): void;
@@ -20,7 +21,7 @@ export interface Notifier {
 
 /** One process: notify calls the listeners directly. */
 export class LocalNotifier implements Notifier {
-  protected listeners: Record<Channel, Array<() => void>> = { network: [], dispatch: [] };
+  protected listeners: Record<Channel, Array<() => void>> = { network: [], dispatch: [], subscriptions: [] };
 
   notify(channel: Channel): void {
     for (const wake of this.listeners[channel]) wake();

@@ -68,6 +68,42 @@ export interface OauthTokensTable {
   expires_at: number;
 }
 
+export interface SecuritySettingsTable {
+  account_id: string;
+  auth_id: string;
+  type: string;
+  /** JSON of the type's credentials; secrets are needed in clear to sign, so they are only ever returned masked. */
+  credentials: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface NotificationProfilesTable {
+  account_id: string;
+  profile_id: string;
+  notify_url: string | null;
+  content_type: string | null;
+  auth_id: string | null;
+  /** JSON: maxBucketSize, windowSize, connectTimeout, readTimeout, headers, rateLimit and the stored-only fields. */
+  settings: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SubscriptionsTable {
+  account_id: string;
+  channel: string;
+  subscription_id: string;
+  name: string | null;
+  events: string; // JSON [{event, format}]
+  criteria: string; // JSON [{applicationId?, entityId?, callsConfigurationId?}]
+  resources: string; // JSON string[]
+  users: string; // JSON string[]
+  profile_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface ThrottleCountersTable {
   key: string;
   window_start: number;
@@ -111,6 +147,8 @@ export interface MessagesTable {
   /** Request options that are stored but not acted on yet (tracking, regional, flash, ...). */
   options: string | null;
   mcc_mnc: string | null;
+  /** The user who sent it (or the API key's owner); null for bootstrap keys. */
+  username: string | null;
   state: MessageState;
   status_id: number;
   error_id: number;
@@ -210,6 +248,9 @@ export interface Database {
   sessions: SessionsTable;
   oauth_tokens: OauthTokensTable;
   throttle_counters: ThrottleCountersTable;
+  security_settings: SecuritySettingsTable;
+  notification_profiles: NotificationProfilesTable;
+  subscriptions: SubscriptionsTable;
   bulks: BulksTable;
   messages: MessagesTable;
   network_jobs: NetworkJobsTable;

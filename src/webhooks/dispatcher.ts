@@ -15,8 +15,10 @@ import type { Clock } from '../clock.ts';
 import type { PassResult } from '../lib/worker-loop.ts';
 import { chunkRows, type DialectProfile } from '../store/database.ts';
 import type { Database } from '../store/schema.ts';
-import type { HttpSender, SendResult } from './http-sender.ts';
+import type { ErrorClass, HttpSender, SendResult } from './http-sender.ts';
 import { formDeliveries } from './outbox.ts';
+import { basicAuthorization, bearerAuthorization, signatureFor, TokenFetchError, type OAuthTokenClient } from './security.ts';
+import { extraHeaders, URL_TARGETS_ONLY, type DeliveryTarget, type TargetResolver } from './targets.ts';
 import { nextAttemptAt } from './retry-policy.ts';
 
 /** A webhook claim's lease, renewed by the heartbeat while its request runs. */
@@ -55,6 +57,8 @@ interface Completion {
   result: SendResult;
 }
 
+const failedAttempt = (errorClass: ErrorClass, error: string): SendResult => ({ ok: false, statusCode: null, errorClass, error, durationMs: 0 });
+
 const WAITING = ['PENDING', 'RETRYING'] as const;
 /** The same states as SQL literals, for queries that must match the partial indexes' WHERE. */
 const WAITING_SQL = sql<boolean>`state in ('PENDING', 'RETRYING')`;
@@ -81,7 +85,15 @@ export class Dispatcher {
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly options: DispatcherOptions,
+    /** Notification profiles behind profile targets, and the OAuth tokens their security needs. */
+    private readonly targets: TargetResolver = URL_TARGETS_ONLY,
+    private readonly tokens: OAuthTokenClient | null = null,
   ) {}
+
+  /** A target's window: its profile's windowSize, else WEBHOOK_WINDOW. */
+  private windowOf(target: string): number {
+    return this.targets.cachedWindow(target) ?? this.options.window;
+  }
 
   /** After a crash nothing is in flight in this process: every lease it held is void. */
   async releaseStaleLeases(): Promise<number> {
@@ -95,7 +107,14 @@ export class Dispatcher {
   }
 
   pass = async (now: number): Promise<PassResult> => {
-    const formed = await formDeliveries(this.db, this.profile, now, { bucketSize: this.options.bucketSize, limit: Math.max(1000, this.options.bucketSize * 10) });
+    const formed = await formDeliveries(this.db, this.profile, now, {
+      bucketSize: this.options.bucketSize,
+      bucketSizeOf: async (trx, target) => {
+        const resolved = await this.targets.deliveryTarget(trx, target);
+        return resolved && resolved !== 'gone' ? resolved.bucketSize : undefined;
+      },
+      limit: Math.max(1000, this.options.bucketSize * 10),
+    });
     const claimed = await this.claim(now);
     for (const delivery of claimed) this.start(delivery);
     // The states are literals so SQLite can use the partial index deliveries_due (a bound
@@ -142,7 +161,7 @@ export class Dispatcher {
    * each at least one slot, so it never reaches a later one.
    */
   private async claimableTargets(trx: Transaction<Database>, now: number, free: number): Promise<string[]> {
-    const open = (url: string) => (this.inFlightByTarget.get(url) ?? 0) < this.options.window;
+    const open = (url: string) => (this.inFlightByTarget.get(url) ?? 0) < this.windowOf(url);
     const waiting = await sql<{ url: string }>`
       with recursive waiting(url) as (
         select min(target_url) from deliveries where state in ('PENDING', 'RETRYING')
@@ -199,7 +218,7 @@ export class Dispatcher {
         where state in ('PENDING', 'RETRYING') and target_url = ${url} and (attempts = 0) ${test} ${sql.lit(fresh)}
           and next_attempt_at <= ${now} and (lease_until is null or lease_until < ${now})
         order by next_attempt_at, id
-        limit ${Math.min(free, this.options.window - (this.inFlightByTarget.get(url) ?? 0))}) as lane`;
+        limit ${Math.min(free, this.windowOf(url) - (this.inFlightByTarget.get(url) ?? 0))}) as lane`;
     const rows: Array<Candidate & { next_attempt_at: number }> = [];
     // SQLite allows 500 terms in a compound SELECT: two lanes per target, 200 targets a statement.
     for (let i = 0; i < targets.length; i += 200) {
@@ -220,7 +239,7 @@ export class Dispatcher {
     }
     const chosen: string[] = [];
     for (const [target, lane] of lanes) {
-      let room = this.options.window - (this.inFlightByTarget.get(target) ?? 0);
+      let room = this.windowOf(target) - (this.inFlightByTarget.get(target) ?? 0);
       while (room > 0 && chosen.length < free && (lane.fresh.length || lane.retry.length)) {
         const fromFresh = lane.fresh.length > 0 && (lane.retry.length === 0 || room % 2 === 0);
         chosen.push((fromFresh ? lane.fresh : lane.retry).shift()!);
@@ -235,17 +254,56 @@ export class Dispatcher {
     this.inFlight++;
     this.inFlightByTarget.set(delivery.target_url, (this.inFlightByTarget.get(delivery.target_url) ?? 0) + 1);
     const startedAt = this.clock.now();
-    void this.sender
-      .send({
-        url: delivery.target_url,
-        body: delivery.body,
-        contentType: delivery.content_type,
-        headers: { 'webhook-id': delivery.id, 'webhook-timestamp': String(Math.floor(startedAt / 1000)) },
-      })
-      .then((result) => {
-        this.pending.push({ delivery, startedAt, result });
-        this.scheduleFlush();
+    void this.attempt(delivery, startedAt).then((result) => {
+      this.pending.push({ delivery, startedAt, result });
+      this.scheduleFlush();
+    });
+  }
+
+  /** One attempt: to the URL as it is, or through the target's notification profile and its security. */
+  private async attempt(delivery: Claimed, startedAt: number): Promise<SendResult> {
+    const id = delivery.id;
+    const timestamp = String(Math.floor(startedAt / 1000));
+    const webhookHeaders = { 'webhook-id': id, 'webhook-timestamp': timestamp };
+    const request = { url: delivery.target_url, body: delivery.body, contentType: delivery.content_type, headers: webhookHeaders };
+    let target: DeliveryTarget | 'gone' | null;
+    try {
+      target = await this.targets.deliveryTarget(this.db, delivery.target_url);
+    } catch (error) {
+      return failedAttempt('connect', `notification profile could not be read: ${(error as Error).message}`);
+    }
+    if (target === null) return this.sender.send(request);
+    if (target === 'gone') return failedAttempt('blocked', 'the notification profile no longer exists');
+
+    const security = target.security;
+    const send = (authorization?: string) =>
+      this.sender.send({
+        ...request,
+        url: target.url,
+        connectTimeoutMs: target.connectTimeoutMs,
+        readTimeoutMs: target.readTimeoutMs,
+        headers: {
+          ...extraHeaders(target.headers),
+          ...(authorization ? { authorization } : {}),
+          ...(security?.type === 'HMAC' ? { 'webhook-signature': signatureFor(security.secretKey, security.algorithm, id, timestamp, delivery.body) } : {}),
+          ...webhookHeaders,
+        },
       });
+    if (security?.type === 'BASIC') return send(basicAuthorization(security.username, security.password));
+    if (security?.type !== 'OAUTH') return send();
+    // OAuth: a cached token; on 401 one refresh and one retry, within this same attempt.
+    try {
+      let token = await this.tokens!.token(security);
+      const first = await send(bearerAuthorization(token));
+      if (first.statusCode !== 401) return first;
+      this.tokens!.invalidate(security, token);
+      token = await this.tokens!.token(security);
+      const second = await send(bearerAuthorization(token));
+      return { ...second, durationMs: first.durationMs + second.durationMs };
+    } catch (error) {
+      if (error instanceof TokenFetchError) return failedAttempt('connect', `OAuth token request failed: ${error.message}`);
+      throw error;
+    }
   }
 
   private scheduleFlush(): void {

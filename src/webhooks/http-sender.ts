@@ -21,6 +21,9 @@ export interface SendRequest {
   body: string;
   contentType: string;
   headers: Record<string, string>;
+  /** A notification profile's own timeouts; the configured ones otherwise. */
+  connectTimeoutMs?: number;
+  readTimeoutMs?: number;
 }
 
 export interface SenderOptions {
@@ -58,15 +61,23 @@ function classify(error: unknown): { errorClass: ErrorClass; message: string } {
 }
 
 export class HttpSender {
-  private readonly agent: Agent;
+  /** One connection pool per connect timeout (undici sets it per pool, not per request). */
+  private readonly agents = new Map<number, Agent>();
 
-  constructor(private readonly options: SenderOptions) {
-    this.agent = new Agent({
-      connect: { timeout: options.connectTimeoutMs, lookup: safeLookup(options.policy) },
-      headersTimeout: options.readTimeoutMs,
-      bodyTimeout: options.readTimeoutMs,
-      keepAliveTimeout: 4_000,
-    });
+  constructor(private readonly options: SenderOptions) {}
+
+  private agentFor(connectTimeoutMs: number): Agent {
+    let agent = this.agents.get(connectTimeoutMs);
+    if (!agent) {
+      agent = new Agent({
+        connect: { timeout: connectTimeoutMs, lookup: safeLookup(this.options.policy) },
+        headersTimeout: this.options.readTimeoutMs,
+        bodyTimeout: this.options.readTimeoutMs,
+        keepAliveTimeout: 4_000,
+      });
+      this.agents.set(connectTimeoutMs, agent);
+    }
+    return agent;
   }
 
   async send(req: SendRequest, startedAt: number = performance.now()): Promise<SendResult> {
@@ -74,10 +85,13 @@ export class HttpSender {
     try {
       // Literal IP hosts never reach the lookup hook, so they are checked here, every time.
       checkTargetUrl(req.url, this.options.policy);
+      const timeouts = { connectTimeoutMs: req.connectTimeoutMs ?? this.options.connectTimeoutMs, readTimeoutMs: req.readTimeoutMs ?? this.options.readTimeoutMs };
       const response = await request(req.url, {
         method: 'POST',
-        dispatcher: this.agent,
-        signal: AbortSignal.timeout(maxAttemptMs(this.options)),
+        dispatcher: this.agentFor(timeouts.connectTimeoutMs),
+        headersTimeout: timeouts.readTimeoutMs,
+        bodyTimeout: timeouts.readTimeoutMs,
+        signal: AbortSignal.timeout(maxAttemptMs(timeouts)),
         body: req.body,
         headers: { 'content-type': req.contentType, 'user-agent': 'Hookline-Webhooks/1', ...req.headers },
       });
@@ -105,7 +119,7 @@ export class HttpSender {
   }
 
   /** Closes idle connections; with `abort`, also cuts requests still in flight. */
-  close(abort = false): Promise<void> {
-    return abort ? this.agent.destroy() : this.agent.close();
+  async close(abort = false): Promise<void> {
+    await Promise.all([...this.agents.values()].map((agent) => (abort ? agent.destroy() : agent.close())));
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Forms deliveries from reports waiting in the outbox. A delivery is one POST body: up to
- * WEBHOOK_BUCKET_SIZE reports of one (account, target URL, payload family, content type).
+ * WEBHOOK_BUCKET_SIZE (or the profile's maxBucketSize) reports of one (account, target,
+ * payload family, content type); a target is a webhook URL or a notification profile.
  * There is no lingering to fill a bucket — whatever is due now goes now.
  *
  * Per-message order: a report is not batched while an earlier report of the same message to
@@ -16,6 +17,8 @@ import { renderDeliveryBody } from './render.ts';
 
 export interface FormOptions {
   bucketSize: number;
+  /** A target's own bucket size (a notification profile's maxBucketSize), if it has one. */
+  bucketSizeOf?: (trx: Kysely<Database>, target: string) => Promise<number | undefined>;
   /** Most outbox rows looked at in one pass. */
   limit: number;
 }
@@ -64,8 +67,9 @@ export async function formDeliveries(db: Kysely<Database>, profile: DialectProfi
     const deliveries: Database['deliveries'][] = [];
     const members: Array<{ deliveryId: string; outboxIds: number[] }> = [];
     for (const group of groups.values()) {
-      for (let i = 0; i < group.length; i += options.bucketSize) {
-        const bucket = group.slice(i, i + options.bucketSize);
+      const bucketSize = (await options.bucketSizeOf?.(trx, group[0].target_url)) ?? options.bucketSize;
+      for (let i = 0; i < group.length; i += bucketSize) {
+        const bucket = group.slice(i, i + bucketSize);
         const first = bucket[0];
         const id = newDeliveryId();
         const reports = bucket.map((r) => views.get(Number(r.report_id))).filter((v) => v !== undefined);

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
-import { routeReport, type RoutableMessage } from '../../src/events/routing.ts';
+import type { Kysely } from 'kysely';
+import { routeReport, type EventFacts, type RoutableMessage } from '../../src/events/routing.ts';
+import type { Database } from '../../src/store/schema.ts';
 import { toV2Report, toV3Report, type ReportView } from '../../src/messaging/report-shape.ts';
 import { renderDeliveryBody } from '../../src/webhooks/render.ts';
 
@@ -88,15 +90,37 @@ describe('delivery bodies', () => {
 });
 
 describe('routing', () => {
-  const message: RoutableMessage = { pk: 1, account_id: 'a', family: 'sms-v3', notify_url: 'http://h/x', notify: 1, intermediate: 0, content_type: 'application/json' };
-  it('pushes to the per-message URL', () => assert.equal(routeReport(message, true).kind, 'push'));
-  it('pulls when there is no URL or notify is false', () => {
-    assert.equal(routeReport({ ...message, notify_url: null }, true).kind, 'pull');
-    assert.equal(routeReport({ ...message, notify: 0 }, true).kind, 'pull');
+  const message: RoutableMessage = {
+    pk: 1, account_id: 'a', family: 'sms-v3', notify_url: 'http://h/x', notify: 1, intermediate: 0, content_type: 'application/json',
+    application_id: 'app', entity_id: null, sender: 'Shop', username: 'ops',
+  };
+  /** A lookup that records what it was asked and answers with one subscriber, or none. */
+  const lookup = (answer: boolean) => {
+    const asked: EventFacts[] = [];
+    return { asked, subscribers: async (_db: unknown, _account: string, facts: EventFacts) => (asked.push(facts), answer ? [{ target: 'profile:a/p', contentType: 'application/json' }] : []) };
+  };
+  const db = null as unknown as Kysely<Database>;
+  const kind = async (m: RoutableMessage, final: boolean, subscribed = false) => (await routeReport(db, m, final, lookup(subscribed))).kind;
+
+  it('pushes to the per-message URL, and only there', async () => {
+    const l = lookup(true);
+    assert.deepEqual(await routeReport(db, message, true, l), { kind: 'push', targets: [{ target: 'http://h/x', contentType: 'application/json' }], family: 'sms-v3' });
+    assert.equal(l.asked.length, 0, 'subscriptions are not even asked');
   });
-  it('drops intermediate reports the message did not ask for, anywhere', () => {
-    assert.equal(routeReport(message, false).kind, 'none');
-    assert.equal(routeReport({ ...message, notify_url: null }, false).kind, 'none');
-    assert.equal(routeReport({ ...message, intermediate: 1 }, false).kind, 'push');
+  it('without a URL, asks the subscriptions with the message facts, and pushes to their profiles', async () => {
+    const l = lookup(true);
+    const route = await routeReport(db, { ...message, notify_url: null }, true, l);
+    assert.deepEqual(route, { kind: 'push', targets: [{ target: 'profile:a/p', contentType: 'application/json' }], family: 'sms-v3' });
+    assert.deepEqual(l.asked, [{ channel: 'SMS', event: 'DELIVERY', applicationId: 'app', entityId: null, resource: 'Shop', username: 'ops' }]);
+  });
+  it('pulls when nothing matches or notify is false', async () => {
+    assert.equal(await kind({ ...message, notify_url: null }, true), 'pull');
+    assert.equal(await kind({ ...message, notify: 0 }, true, true), 'pull');
+    assert.equal(await kind({ ...message, notify: 0, notify_url: null }, true, true), 'pull');
+  });
+  it('drops intermediate reports the message did not ask for, anywhere', async () => {
+    assert.equal(await kind(message, false), 'none');
+    assert.equal(await kind({ ...message, notify_url: null }, false, true), 'none');
+    assert.equal(await kind({ ...message, intermediate: 1 }, false), 'push');
   });
 });

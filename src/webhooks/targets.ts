@@ -1,0 +1,39 @@
+/**
+ * A delivery's target is a string: a per-message webhook URL, or a reference to a notification
+ * profile (resolved at send time, so a profile's new URL, headers or security apply to what is
+ * still pending). Windows, order and retries work per target either way.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.ts';
+import type { SecuritySettings } from './security.ts';
+
+/** How to deliver to a profile target. */
+export interface DeliveryTarget {
+  url: string;
+  /** Extra request headers (never Host, Content-Length, Content-Type or webhook-*). */
+  headers: Record<string, string>;
+  security: SecuritySettings | null;
+  connectTimeoutMs?: number;
+  readTimeoutMs?: number;
+  bucketSize?: number;
+  window?: number;
+}
+
+/** The subscriptions module, as the dispatcher sees it (implemented by SubscriptionDirectory). */
+export interface TargetResolver {
+  /** null for a plain URL target; 'gone' when the profile no longer exists (or has no URL). */
+  deliveryTarget(db: Kysely<Database>, target: string): Promise<DeliveryTarget | 'gone' | null>;
+  /** The target's window, if this process knows it without a query (else the default applies). */
+  cachedWindow(target: string): number | undefined;
+}
+
+/** Plain URL targets only (tests and tools without subscriptions). */
+export const URL_TARGETS_ONLY: TargetResolver = { deliveryTarget: async () => null, cachedWindow: () => undefined };
+
+/** Headers a profile may not set: the transport's own and the webhook-* ones Hookline signs. */
+export const isReservedHeader = (name: string): boolean => /^(host|content-length|content-type|transfer-encoding|connection|webhook-.*)$/i.test(name);
+
+/** A profile's extra headers minus reserved ones (refused by the API already; this is the backstop). */
+export function extraHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !isReservedHeader(name)));
+}
