@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { ApiKeys } from './auth/api-keys.ts';
-import { registerApiKeyRoutes } from './auth/api-key-routes.ts';
+import { registerApiKeyRoutes } from './admin/api-key-routes.ts';
 import { registerAuthRoutes } from './auth/auth-routes.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { LoginGuard } from './auth/login-guard.ts';

@@ -13,9 +13,9 @@ import { ApiError, badRequest } from '../http/errors.ts';
 import type { RolesTable } from '../store/schema.ts';
 import type { AdminDeps } from './admin-routes.ts';
 import { PageQuery, pageOf } from './paging.ts';
-import { targetAccount } from './visibility.ts';
+import { accountExists, targetAccount } from './visibility.ts';
 
-const Scopes = Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true });
+const Scopes = Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { uniqueItems: true, maxItems: 200 });
 const CreateRole = Type.Object({ name: Type.String({ minLength: 1, maxLength: 255 }), scopes: Scopes, accountId: Type.Optional(Type.String({ minLength: 1 })) });
 const UpdateRole = Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })), scopes: Type.Optional(Scopes) });
 const ListRoles = Type.Composite([PageQuery, Type.Object({ accountId: Type.Optional(Type.String()) })]);
@@ -30,7 +30,9 @@ function checkScopes(principal: Principal, scopes: readonly string[]): void {
   if (!coversScopes(principal.scopes, scopes)) throw new ApiError('FORBIDDEN', { text: 'A role cannot hold scopes the caller does not hold.' });
 }
 
-export function registerRoleRoutes(app: FastifyInstance, { db, clock }: AdminDeps): void {
+export function registerRoleRoutes(app: FastifyInstance, { db, authenticator, clock }: AdminDeps): void {
+  /** Users' scopes come from their roles: a changed role applies at once in this process. */
+  const rolesChanged = (accountId: string) => authenticator.forgetWhere((p) => p.accountId === accountId && p.scheme !== 'app');
   /** A custom role of an account the caller may see; built-in roles are refused as read-only. */
   const findCustom = async (principal: Principal, roleId: string) => {
     if (BUILT_IN_ROLE_BY_ID.has(roleId)) throw badRequest([{ property: 'roleId', violation: 'built-in roles cannot be changed' }]);
@@ -59,8 +61,7 @@ export function registerRoleRoutes(app: FastifyInstance, { db, clock }: AdminDep
   app.post<{ Body: Static<typeof CreateRole> }>('/hookline/1/roles', { schema: { body: CreateRole } }, async (request, reply) => {
     const { body, principal } = request;
     const accountId = targetAccount(principal, body.accountId);
-    const account = await db.selectFrom('accounts').select('id').where('id', '=', accountId).executeTakeFirst();
-    if (!account) throw badRequest([{ property: 'accountId', violation: 'unknown account' }]);
+    if (!(await accountExists(db, accountId))) throw badRequest([{ property: 'accountId', violation: 'unknown account' }]);
     checkScopes(principal, body.scopes);
     if (await nameTaken(accountId, body.name)) throw new ApiError('CONFLICT', { text: `A role named ${body.name} already exists.` });
     const row = { id: randomUUID(), account_id: accountId, name: body.name, scopes: JSON.stringify(body.scopes), created_at: clock.now() };
@@ -80,7 +81,9 @@ export function registerRoleRoutes(app: FastifyInstance, { db, clock }: AdminDep
     if (body.name && (await nameTaken(existing.account_id, body.name, existing.id))) throw new ApiError('CONFLICT', { text: `A role named ${body.name} already exists.` });
     const set = { ...(body.name ? { name: body.name } : {}), ...(body.scopes ? { scopes: JSON.stringify(body.scopes) } : {}) };
     if (Object.keys(set).length === 0) return view(existing);
-    return view(await db.updateTable('roles').set(set).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow());
+    const updated = await db.updateTable('roles').set(set).where('id', '=', existing.id).returningAll().executeTakeFirstOrThrow();
+    rolesChanged(existing.account_id);
+    return view(updated);
   });
 
   app.delete<{ Params: Params }>('/hookline/1/roles/:roleId', async (request) => {
@@ -90,6 +93,7 @@ export function registerRoleRoutes(app: FastifyInstance, { db, clock }: AdminDep
       throw new ApiError('CONFLICT', { text: 'The role is still given to users.' });
     }
     await db.deleteFrom('roles').where('id', '=', existing.id).execute();
+    rolesChanged(existing.account_id);
     return { id: existing.id };
   });
 }

@@ -12,10 +12,10 @@ import { ApiError, badRequest } from '../http/errors.ts';
 import { formatInfobipTime } from '../lib/infobip-time.ts';
 import type { AdminDeps } from './admin-routes.ts';
 import { PageQuery, pageOf } from './paging.ts';
-import { targetAccount } from './visibility.ts';
+import { accountExists, targetAccount } from './visibility.ts';
 
 const Password = Type.String({ minLength: 8, maxLength: 1024 });
-const Roles = Type.Array(Type.String({ minLength: 1 }), { minItems: 1, uniqueItems: true });
+const Roles = Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { minItems: 1, maxItems: 50, uniqueItems: true });
 const CreateUser = Type.Object({
   username: Type.String({ minLength: 1, maxLength: MAX_USERNAME_LENGTH, pattern: '^[^:\\s\\u0000]+$' }),
   password: Password,
@@ -65,8 +65,7 @@ export function registerUserRoutes(app: FastifyInstance, { users, authenticator,
   app.post<{ Body: Static<typeof CreateUser> }>('/hookline/1/users', { schema: { body: CreateUser } }, async (request, reply) => {
     const { body, principal } = request;
     const accountId = targetAccount(principal, body.accountId);
-    const account = await db.selectFrom('accounts').select('id').where('id', '=', accountId).executeTakeFirst();
-    if (!account) throw badRequest([{ property: 'accountId', violation: 'unknown account' }]);
+    if (!(await accountExists(db, accountId))) throw badRequest([{ property: 'accountId', violation: 'unknown account' }]);
     await checkRoles(principal, accountId, body.roles);
     const taken = await db.selectFrom('users').select('id').where('username', '=', body.username).executeTakeFirst();
     if (taken) throw new ApiError('CONFLICT', { text: 'This username is not available.' }); // usernames are global: name no other account's user

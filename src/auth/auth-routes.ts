@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.ts';
 import { clientIp } from '../http/auth-hook.ts';
 import { ApiError, badRequest, type Violation } from '../http/errors.ts';
-import type { Authenticator, LoginResult } from './authenticator.ts';
+import { parseAuthorization, type Authenticator, type LoginResult } from './authenticator.ts';
 import { MAX_USERNAME_LENGTH } from './users.ts';
 import type { OAuthTokens } from './oauth-tokens.ts';
 import type { Sessions } from './sessions.ts';
@@ -44,8 +44,8 @@ export function registerAuthRoutes(app: FastifyInstance, deps: { authenticator: 
   });
 
   app.delete('/auth/1/session', async (request, reply) => {
-    const token = request.headers.authorization!.trim().slice('IBSSO '.length).trim();
-    await sessions.destroy(token);
+    // The route policy admits only IBSSO here, so the header holds a session token.
+    await sessions.destroy(parseAuthorization(request.headers.authorization)!.credentials);
     authenticator.forget(request.headers.authorization);
     return reply.status(200).send();
   });

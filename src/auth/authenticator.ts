@@ -5,7 +5,7 @@
  * A verified credential is cached for one second, with the rules that still apply per request
  * (allowed addresses, session binding, validity window), so revocation, expiry and IP rules take
  * effect within a second while the database and the password KDF are not hit on every request.
- * Only verification failures are cached nowhere: each one is counted by the LoginGuard.
+ * Failures are cached nowhere: each one is counted by the LoginGuard.
  */
 import type { Clock } from '../clock.ts';
 import type { ApiKeys } from './api-keys.ts';
@@ -89,24 +89,22 @@ export class Authenticator {
 
   /** A username and password check with brute-force accounting: Basic, sessions and tokens share it. */
   async login(username: string, password: string, ip: string, now: number): Promise<LoginResult> {
-    const { lockedForSeconds, userFailures } = await this.guard.check(ip, username, now);
-    if (lockedForSeconds !== null) return { refused: 'TOO_MANY_REQUESTS', retryAfterSeconds: lockedForSeconds };
+    const lockedFor = await this.guard.attempt(ip, username, now);
+    if (lockedFor !== null) return { refused: 'TOO_MANY_REQUESTS', retryAfterSeconds: lockedFor };
     const user = await this.stores.users.checkPassword(username, password);
-    if (!user || user.enabled !== 1) {
-      await this.guard.failed(ip, username, now);
-      return UNAUTHORIZED;
-    }
-    if (userFailures > 0) await this.guard.succeeded(ip, username);
+    if (!user) return UNAUTHORIZED;
+    await this.guard.succeeded(ip, username);
     return { user };
   }
 
   private async verify(scheme: Scheme, credentials: string, ip: string, now: number): Promise<Verified | Exclude<AuthResult, { principal: Principal }>> {
     if (scheme === 'basic') return this.verifyBasic(credentials, ip, now);
-    const { lockedForSeconds } = await this.guard.check(ip, undefined, now);
-    if (lockedForSeconds !== null) return { refused: 'TOO_MANY_REQUESTS', retryAfterSeconds: lockedForSeconds };
+    const lockedFor = await this.guard.attempt(ip, undefined, now);
+    if (lockedFor !== null) return { refused: 'TOO_MANY_REQUESTS', retryAfterSeconds: lockedFor };
     const verified = scheme === 'app' ? await this.verifyApiKey(credentials, now) : await this.verifyToken(scheme, credentials, ip, now);
-    if (!verified) await this.guard.failed(ip, undefined, now);
-    return verified ?? UNAUTHORIZED;
+    if (!verified) return UNAUTHORIZED;
+    await this.guard.succeeded(ip, undefined);
+    return verified;
   }
 
   private async verifyApiKey(secret: string, now: number): Promise<Verified | null> {

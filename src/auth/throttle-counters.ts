@@ -29,10 +29,9 @@ export class ThrottleCounters {
     return { count: Number(rows[0].count), windowEnd };
   }
 
-  /** The count in the window that is current at `now` (0 if the stored window has ended). */
-  async peek(key: string, now: number): Promise<WindowCount> {
-    const row = await this.db.selectFrom('throttle_counters').select(['count', 'window_end']).where('key', '=', key).where('window_end', '>', now).executeTakeFirst();
-    return row ? { count: Number(row.count), windowEnd: Number(row.window_end) } : { count: 0, windowEnd: now };
+  /** Takes back one event counted by `hit` (an attempt that turned out to be a success). */
+  async undo(key: string): Promise<void> {
+    await this.db.updateTable('throttle_counters').set((eb) => ({ count: eb('count', '-', 1) })).where('key', '=', key).where('count', '>', 0).execute();
   }
 
   async reset(key: string): Promise<void> {

@@ -37,14 +37,20 @@ export class Users {
     const name = username || 'admin';
     if (password) {
       const existing = await this.db.selectFrom('users').select('id').where('username', '=', name).executeTakeFirst();
-      if (!existing) await this.insert(DEFAULT_ACCOUNT_ID, name, password, [ACCOUNT_ADMIN_ROLE], now);
+      if (!existing) await this.insertIfAbsent(name, password, now);
       return {};
     }
     const anyUser = await this.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
     if (anyUser) return {};
     const generated = { username: name, password: randomBytes(18).toString('base64url') };
-    await this.insert(DEFAULT_ACCOUNT_ID, generated.username, generated.password, [ACCOUNT_ADMIN_ROLE], now);
-    return { generated };
+    // Two processes starting on one empty database: one creates the admin, the other prints nothing.
+    return (await this.insertIfAbsent(name, generated.password, now)) ? { generated } : {};
+  }
+
+  private async insertIfAbsent(username: string, password: string, now: number): Promise<boolean> {
+    const row = { id: randomUUID(), account_id: DEFAULT_ACCOUNT_ID, username, password_hash: await hashPassword(password), roles: JSON.stringify([ACCOUNT_ADMIN_ROLE]), enabled: 1, created_at: now, updated_at: now };
+    const inserted = await this.db.insertInto('users').values(row).onConflict((oc) => oc.column('username').doNothing()).returning('id').executeTakeFirst();
+    return inserted !== undefined;
   }
 
   async insert(accountId: string, username: string, password: string, roles: string[], now: number, enabled = true): Promise<UserRow> {
@@ -58,14 +64,18 @@ export class Users {
       created_at: now,
       updated_at: now,
     };
+    // A username taken meanwhile (two requests racing) surfaces as a unique violation: 409.
     await this.db.insertInto('users').values(row).execute();
     return row;
   }
 
-  /** The user whose password this is, or null; unknown users cost the same KDF time as known ones. */
+  /**
+   * The enabled user whose password this is, or null. Unknown and disabled users cost the same
+   * KDF time as a wrong password, every time (no memo), so timing tells nothing about them.
+   */
   async checkPassword(username: string, password: string): Promise<UserRow | null> {
     const user = isPlausibleUsername(username) ? await this.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst() : undefined;
-    if (!user) {
+    if (!user || user.enabled !== 1) {
       await verifyPassword(password, DECOY_HASH);
       return null;
     }

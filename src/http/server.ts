@@ -7,8 +7,10 @@ import formbody from '@fastify/formbody';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Logger } from 'pino';
 import { toXml } from '../lib/xml.ts';
-import { isDatabaseUnavailable } from '../store/transient.ts';
+import { isDatabaseUnavailable, isUniqueViolation, isUnstorableText } from '../store/transient.ts';
 import { ApiError, envelopeFamily, renderError, type Violation } from './errors.ts';
+
+const NUL_TEXT = 'Request must not contain NUL characters';
 
 const XML_LISTS: Record<string, string> = { messages: 'message', destinations: 'destination', days: 'days' };
 const xmlParser = new XMLParser({ parseTagValue: false, ignoreAttributes: true, isArray: (name, jpath) => Object.entries(XML_LISTS).some(([list, item]) => name === item && String(jpath).endsWith(`${list}.${item}`)) });
@@ -80,7 +82,13 @@ export function createServer(options: { logger: Logger; maxBodyBytes: number; tr
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, undefined);
+    if ((body as string).includes('\\u0000')) return done(new ApiError('BAD_REQUEST', { text: NUL_TEXT }), undefined);
     parseJson(request, body as string, done);
+  });
+
+  // NUL cannot be stored (PostgreSQL refuses it) and is never meaningful: refuse it in the URL up front.
+  app.addHook('onRequest', async (request) => {
+    if (/%00/.test(request.url)) throw new ApiError('BAD_REQUEST', { text: NUL_TEXT });
   });
 
   // OAuth2's token endpoint takes application/x-www-form-urlencoded.
@@ -103,6 +111,9 @@ export function createServer(options: { logger: Logger; maxBodyBytes: number; tr
     if (error.validation) return sendError(request, reply, new ApiError('BAD_REQUEST', { violations: toViolations(error) }));
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(request, reply, new ApiError('PAYLOAD_TOO_LARGE'));
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(request, reply, new ApiError('UNSUPPORTED_MEDIA_TYPE'));
+    // Two requests raced to create the same id or name: the loser is told so, as a pre-check would.
+    if (isUniqueViolation(error)) return sendError(request, reply, new ApiError('CONFLICT'));
+    if (isUnstorableText(error)) return sendError(request, reply, new ApiError('BAD_REQUEST', { text: NUL_TEXT }));
     // A full disk or an unreachable database is back-pressure, not a bug: nothing was accepted.
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'storage unavailable; answering 503');

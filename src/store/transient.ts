@@ -35,3 +35,14 @@ export async function retryTransaction<T>(work: () => Promise<T>, attempts = 4):
     }
   }
 }
+
+/** A unique constraint refused a row: two requests raced to create the same thing. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = codeOf(error);
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** PostgreSQL refused text it cannot store (a NUL byte, 22021): the client's input, not a bug. */
+export function isUnstorableText(error: unknown): boolean {
+  return codeOf(error) === '22021';
+}

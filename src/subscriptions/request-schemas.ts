@@ -222,7 +222,8 @@ export interface SecurityDefinition {
 
 /**
  * Checks `type` + `credentials` and returns the credentials as stored: the type's fields only
- * (others are dropped). `CUSTOM` has no payload in the spec and is refused. The OAuth `tokenUrl`'s
+ * (others are dropped); null when the type or the credentials are missing. Use the result only
+ * once `violations` is known to be empty. `CUSTOM` has no payload in the spec and is refused. The OAuth `tokenUrl`'s
  * safety is checked separately. `keep(field)` gives the stored value of a secret field answered
  * masked, so that a GET → PUT round trip leaves secrets as they were (see views.ts).
  */
@@ -265,7 +266,7 @@ export function checkSecurityDefinition(
     if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) violations.push({ property: `${prefix}credentials.headers`, violation: 'must be an object of header names to values' });
     else if (Object.keys(headers).length > 0) credentials.headers = checkHeaders(headers as Record<string, unknown>, `${prefix}credentials.headers`, violations);
   }
-  return violations.length > before ? null : { type, credentials };
+  return { type, credentials };
 }
 
 /**

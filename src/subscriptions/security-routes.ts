@@ -16,7 +16,8 @@ type SecurityBody = { authId?: string; type?: string; credentials?: Record<strin
 
 /** Refuses an OAuth token URL that may not be contacted (the same rules as webhook URLs). */
 export async function checkSecurityUrls(definition: SecurityDefinition | null, prefix: string, deps: SubscriptionApiDeps, violations: Violation[]): Promise<void> {
-  if (definition?.type === 'OAUTH') await checkUrl(String(definition.credentials.tokenUrl), `${prefix}credentials.tokenUrl`, deps.targetPolicy, violations);
+  const tokenUrl = definition?.type === 'OAUTH' ? definition.credentials.tokenUrl : undefined;
+  if (typeof tokenUrl === 'string') await checkUrl(tokenUrl, `${prefix}credentials.tokenUrl`, deps.targetPolicy, violations);
 }
 
 /**

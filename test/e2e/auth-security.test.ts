@@ -494,8 +494,9 @@ describe('brute force: AUTH_FAILURE_LIMIT=3, AUTH_FAILURE_WINDOW_S=60', { timeou
       answers[`token, ${label}`] = (await token(g.baseUrl, username, 'whatever-password', '127.0.0.7')).status;
       answers[`Basic, ${label}`] = (await logs(g.baseUrl, basic(username, 'whatever-password'), '127.0.0.8')).status;
     }
-    // The session body has a schema (username ≤ 255 characters); Basic and the token form do not.
-    assert.deepEqual(answers, Object.fromEntries(Object.keys(answers).map((k) => [k, k === 'session, 4000 characters' ? 400 : 401])));
+    // JSON bodies are refused with 400 for a NUL (it cannot be stored) or a username over 255
+    // characters (the session schema); Basic and the token form treat both as unknown users.
+    assert.deepEqual(answers, Object.fromEntries(Object.keys(answers).map((k) => [k, k.startsWith('session') ? 400 : 401])));
   });
 });
 

@@ -48,8 +48,8 @@ const split = (route: string) => {
   return { method, url } as { method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE'; url: string };
 };
 
-/** The envelope a path's errors come in (Infobip's specs: SMS v1/v2 and /auth/1 are legacy). */
-const unauthorizedBody = (url: string) => (/^\/(sms\/[12]|auth\/1)\//.test(url) ? LEGACY_UNAUTHORIZED : V3_UNAUTHORIZED);
+/** The envelope a path's errors come in (Infobip's specs: SMS v1/v2, /auth/1 and the Subscriptions API are legacy). */
+const unauthorizedBody = (url: string) => (/^\/(sms\/[12]|auth\/1|subscriptions\/1)\//.test(url) ? LEGACY_UNAUTHORIZED : V3_UNAUTHORIZED);
 
 describe('route policy table', () => {
   let g: TestGateway;

@@ -11,11 +11,13 @@ import { ApiError, badRequest, type Violation } from '../http/errors.ts';
 import { formatInfobipTime, parseInfobipTime } from '../lib/infobip-time.ts';
 import { Enum } from '../lib/schema-enum.ts';
 import type { Database } from '../store/schema.ts';
-import type { ApiKeyChanges, ApiKeyFilter, ApiKeyRow, ApiKeys } from './api-keys.ts';
-import type { Authenticator } from './authenticator.ts';
-import { invalidIpRules } from './ip-rules.ts';
-import { canActOnAccount, type Principal } from './principal.ts';
-import { coversScopes, KNOWN_SCOPES } from './scopes.ts';
+import { MAX_PAGE_SIZE } from './paging.ts';
+import { accountExists } from './visibility.ts';
+import type { ApiKeyChanges, ApiKeyFilter, ApiKeyRow, ApiKeys } from '../auth/api-keys.ts';
+import type { Authenticator } from '../auth/authenticator.ts';
+import { invalidIpRules } from '../auth/ip-rules.ts';
+import { canActOnAccount, type Principal } from '../auth/principal.ts';
+import { coversScopes, KNOWN_SCOPES } from '../auth/scopes.ts';
 
 /** Infobip's default validity: one calendar year from creation. */
 const oneYearAfter = (ms: number): number => {
@@ -24,20 +26,19 @@ const oneYearAfter = (ms: number): number => {
   return date.getTime();
 };
 const PERMISSIONS = ['PUBLIC_API', '2FA_CLIENT', 'WEB_SDK'] as const;
-const MAX_PAGE_SIZE = 100;
-/** Keeps page × size a safe integer offset. */
-const MAX_PAGE = 1_000_000;
+/** The spec's limits: pages 0–100 of at most 100 keys. */
+const MAX_PAGE = 100;
 const ORDER_BY = { id: 'id', name: 'name', validFrom: 'valid_from', validTo: 'valid_to', createdAt: 'created_at' } as const;
 
 const Platform = Type.Array(Type.Object({ applicationId: Type.String() }, { additionalProperties: true }));
 const KeyFields = {
   accountId: Type.Optional(Type.String({ minLength: 1 })),
-  allowedIPs: Type.Optional(Type.Array(Type.String())),
+  allowedIPs: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100 })),
   validFrom: Type.Optional(Type.String()),
   validTo: Type.Optional(Type.String()),
   permissions: Type.Optional(Type.Array(Enum(PERMISSIONS), { uniqueItems: true })),
   platform: Type.Optional(Platform),
-  scopeGuids: Type.Optional(Type.Array(Type.String(), { uniqueItems: true })),
+  scopeGuids: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { uniqueItems: true, maxItems: 200 })),
 };
 const CreateApiKeyRequest = Type.Object({ name: Type.String({ minLength: 1, maxLength: 255 }), ...KeyFields });
 const UpdateApiKeyRequest = Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })), enabled: Type.Optional(Type.Boolean()), ...KeyFields });
@@ -132,7 +133,7 @@ async function validateFields(
 
 export function registerApiKeyRoutes(app: FastifyInstance, deps: { apiKeys: ApiKeys; authenticator: Authenticator; db: Kysely<Database>; clock: Clock }): void {
   const { apiKeys, authenticator, db, clock } = deps;
-  const accountExists = async (id: string) => (await db.selectFrom('accounts').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+  const exists = (id: string) => accountExists(db, id);
   const findVisible = async (principal: Principal, id: string) => {
     const row = await apiKeys.byId(id);
     if (!row || !canActOnAccount(principal, row.account_id)) throw new ApiError('NOT_FOUND');
@@ -159,7 +160,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: { apiKeys: ApiK
     const now = clock.now();
     const principal = request.principal;
     const defaults = { validFrom: now, validTo: oneYearAfter(now) };
-    const fields = await validateFields(request.body, principal, accountExists, defaults, now);
+    const fields = await validateFields(request.body, principal, exists, defaults, now);
     if (fields.valid_from !== undefined && fields.valid_from < now - 60_000) throw badRequest([{ property: 'validFrom', violation: 'must not be earlier than the creation time' }]);
     const { row, secret } = await apiKeys.create(
       {
@@ -188,7 +189,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: { apiKeys: ApiK
     }
     const body = request.body;
     const defaults = { validFrom: Number(existing.valid_from), validTo: existing.valid_to === null ? null : Number(existing.valid_to) };
-    const { account_id: accountId, ...changes } = await validateFields(body, request.principal, accountExists, defaults, clock.now());
+    const { account_id: accountId, ...changes } = await validateFields(body, request.principal, exists, defaults, clock.now());
     if (accountId !== undefined && accountId !== existing.account_id) throw badRequest([{ property: 'accountId', violation: 'a key cannot move to another account' }]);
     if (body.name !== undefined) changes.name = body.name;
     if (body.enabled !== undefined) changes.enabled = body.enabled ? 1 : 0;
