@@ -436,6 +436,13 @@ describe('brute force: AUTH_FAILURE_LIMIT=3, AUTH_FAILURE_WINDOW_S=60', { timeou
     assert.equal((await logs(g.baseUrl, ADMIN_BASIC, '127.0.0.1')).status, 200, 'Basic after Retry-After');
   });
 
+  it('guesses sent in parallel get no more than the limit checked: the rest are 429 before any password check', async () => {
+    nextWindow();
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => login(`parallel-guess-${i}`, '127.0.0.9')));
+    const statuses = answers.map((r) => r.status).sort();
+    assert.deepEqual(statuses, [...Array(3).fill(401), ...Array(27).fill(429)], 'three checked (401), the rest refused (429)');
+  });
+
   it('per address: 5 × 3 wrong API keys lock that address for every scheme that needs verification', async () => {
     nextWindow();
     // Credentials made beforehand from elsewhere, not yet used (so not cached).

@@ -339,6 +339,7 @@ describe('Subscriptions Management API', () => {
         [{ ...p(), webhook: { notifyUrl: HOOK, contentType: 'text/plain' } }, ['webhook.contentType']],
         [{ ...p(), headers: { Host: 'a', 'Content-Length': '1', 'Content-Type': 'text/plain', 'webhook-id': 'x', 'Webhook-Signature': 'y' } }, ['headers.Host', 'headers.Content-Length', 'headers.Content-Type', 'headers.webhook-id', 'headers.Webhook-Signature']],
         [{ ...p(), headers: { 'X Y': 'a', 'X-Ok': 'line\r\nbreak' } }, ['headers.X Y', 'headers.X-Ok']],
+        [{ ...p(), headers: { 'X-Twice': 'a', 'x-twice': 'b' } }, ['headers.x-twice']],
         [{ ...p(), responseRegex: '(' }, ['responseRegex']],
         [{ ...p(), responseBodyRegex: '[a-' }, ['responseBodyRegex']],
         [{ ...p(), enabledSSLProtocols: ['TLSv1.1'] }, ['enabledSSLProtocols[0]']],
