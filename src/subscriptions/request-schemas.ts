@@ -124,7 +124,7 @@ export function checkId(id: string, property: string, violations: Violation[]): 
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'content-type', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'expect', 'te', 'trailer']);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-/** Header names valid tokens, each once and not reserved; values free of line breaks (no header injection). */
+/** Header names valid tokens, each once and not reserved; values free of line breaks and control characters (no header injection). */
 export function checkHeaders(headers: Record<string, unknown>, prefix: string, violations: Violation[]): Record<string, string> {
   const out: Record<string, string> = {};
   const names = new Set<string>();
@@ -135,7 +135,7 @@ export function checkHeaders(headers: Record<string, unknown>, prefix: string, v
     else if (names.has(lower)) violations.push({ property, violation: 'is given twice (header names are case-insensitive)' });
     else if (RESERVED_HEADERS.has(lower) || lower.startsWith('webhook-')) violations.push({ property, violation: `header ${name} cannot be overridden` });
     else if (typeof value !== 'string') violations.push({ property, violation: 'must be a string' });
-    else if (/[\r\n\0]/.test(value)) violations.push({ property, violation: 'must not contain line breaks or NUL' });
+    else if (!/^[\t\x20-\x7e\x80-\xff]*$/.test(value)) violations.push({ property, violation: 'must not contain line breaks or other control characters' });
     else out[name] = value;
     names.add(lower);
   }

@@ -336,6 +336,7 @@ export class OAuthTokenClient {
   private readonly inflight = new Map<string, Promise<CachedToken>>();
   private readonly maxEntries: number;
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly options: OAuthTokenClientOptions) {
     this.maxEntries = options.maxEntries ?? 10_000;
@@ -387,11 +388,17 @@ export class OAuthTokenClient {
     if (rejectedToken === undefined || cached.accessToken === rejectedToken) this.cache.delete(key);
   }
 
-  /** Closes the connection pool; later token() calls throw TokenFetchError('closed'). */
-  async close(): Promise<void> {
-    this.closed = true;
-    this.cache.clear();
-    await this.agent.close();
+  /**
+   * Closes the connection pool (a request in flight finishes first, within its timeouts); later
+   * token() calls throw TokenFetchError('closed'). Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.closing === undefined) {
+      this.closed = true;
+      this.cache.clear();
+      this.closing = this.agent.close();
+    }
+    return this.closing;
   }
 
   private store(key: string, token: CachedToken): void {

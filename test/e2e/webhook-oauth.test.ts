@@ -115,7 +115,7 @@ describe('OAuthTokenClient against a loopback token endpoint', () => {
     client = newClient();
   });
   after(async () => {
-    await Promise.all(clients.map((c) => c.close()));
+    await Promise.allSettled(clients.map((c) => c.close()));
     await server.stop();
   });
 

@@ -39,9 +39,9 @@ const PASSWORD = 'matrix-password';
 const TO = '41793026727';
 
 
-/** The envelope family of an endpoint, as Infobip's specs have it: SMS v1/v2 and /auth/1 legacy, the rest v3. */
+/** The envelope family of an endpoint, as Infobip's specs have it: SMS v1/v2, /auth/1 and the Subscriptions API legacy, the rest v3. */
 type Family = 'legacy' | 'v3';
-const familyOf = (url: string): Family => (/^\/(sms\/[12]|auth\/1)\//.test(url) ? 'legacy' : 'v3');
+const familyOf = (url: string): Family => (/^\/(sms\/[12]|auth\/1|subscriptions\/1)\//.test(url) ? 'legacy' : 'v3');
 const REFUSALS = { 401: { legacy: LEGACY_UNAUTHORIZED, v3: V3_UNAUTHORIZED }, 403: { legacy: LEGACY_FORBIDDEN, v3: V3_FORBIDDEN } } as const;
 
 const infobipTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
@@ -137,7 +137,42 @@ async function newToken(username: string, password: string): Promise<string> {
 /** The role of the any-of section's user, given one scope at a time. */
 let singleScopeRole = '';
 /** Ids the fixtures use: `target*` for requests that leave them usable, `spare*` for refused destructive ones. */
-const ids = { bulkId: '', bulkSendAt: 0, targetKey: '', targetAccount: '', spareAccount: '', targetUser: '', spareUser: '', targetRole: '', spareRole: '', managerRole: '' };
+const ids = {
+  bulkId: '',
+  bulkSendAt: 0,
+  targetKey: '',
+  targetAccount: '',
+  spareAccount: '',
+  targetUser: '',
+  spareUser: '',
+  targetRole: '',
+  spareRole: '',
+  managerRole: '',
+  targetAuth: '',
+  spareAuth: '',
+  targetProfile: '',
+  spareProfile: '',
+  targetSubscription: '',
+  spareSubscription: '',
+};
+
+/** Subscriptions API set-up (every principal here is in the default account). */
+const WEBHOOK = 'http://127.0.0.1:9/matrix';
+async function newSecurity(): Promise<string> {
+  const authId = uniq('matrix-auth');
+  await asAdmin('POST', '/subscriptions/1/security', { authId, type: 'BASIC', credentials: { username: 'u', password: 'p' } }, 201);
+  return authId;
+}
+async function newProfile(authId?: string): Promise<string> {
+  const profileId = uniq('matrix-profile');
+  await asAdmin('POST', '/subscriptions/1/profiles', { profileId, webhook: { notifyUrl: WEBHOOK }, ...(authId ? { security: { authId } } : {}) }, 201);
+  return profileId;
+}
+async function newSubscription(): Promise<string> {
+  const subscriptionId = uniq('matrix-sub');
+  await asAdmin('POST', '/subscriptions/1/subscription/SMS', { subscriptionId, events: ['DELIVERY'], profile: { profileId: ids.targetProfile } }, 201);
+  return subscriptionId;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: per route key, a minimal request that succeeds for a principal with the route's scope.
@@ -249,6 +284,89 @@ const FIXTURES: Record<string, Fixture> = {
     request: async (fresh) => {
       const id = fresh ? await newRole(['account-management:manage']) : ids.spareRole;
       return { path: `/hookline/1/roles/${id}`, check: (body) => assert.deepEqual(body, { id }) };
+    },
+  },
+
+  'GET /subscriptions/1/security': { status: 200, request: () => ({ path: '/subscriptions/1/security', check: hasList('results') }) },
+  'POST /subscriptions/1/security': {
+    status: 201,
+    request: () => {
+      const authId = uniq('matrix-created');
+      return { path: '/subscriptions/1/security', body: { authId, type: 'BASIC', credentials: { username: 'u', password: 'p' } }, check: (body) => assert.deepEqual(body, { authId }) };
+    },
+  },
+  'GET /subscriptions/1/security/:authId': { status: 200, request: () => ({ path: `/subscriptions/1/security/${ids.targetAuth}`, check: (body) => assert.equal(body.authId, ids.targetAuth) }) },
+  'PUT /subscriptions/1/security/:authId': {
+    status: 200,
+    request: () => ({
+      path: `/subscriptions/1/security/${ids.targetAuth}`,
+      body: { type: 'BASIC', credentials: { username: 'u2', password: 'p2' } },
+      check: (body) => assert.deepEqual(body, { authId: ids.targetAuth }),
+    }),
+  },
+  'DELETE /subscriptions/1/security/:authId': {
+    status: 200,
+    request: async (fresh) => {
+      const authId = fresh ? await newSecurity() : ids.spareAuth;
+      return { path: `/subscriptions/1/security/${authId}`, check: (body) => assert.deepEqual(body, { authId }) };
+    },
+  },
+  'GET /subscriptions/1/profiles': { status: 200, request: () => ({ path: '/subscriptions/1/profiles', check: hasList('results') }) },
+  'POST /subscriptions/1/profiles': {
+    status: 201,
+    request: () => {
+      const profileId = uniq('matrix-created');
+      return { path: '/subscriptions/1/profiles', body: { profileId, webhook: { notifyUrl: WEBHOOK } }, check: (body) => assert.deepEqual(body, { profileId }) };
+    },
+  },
+  'GET /subscriptions/1/profiles/:profileId': {
+    status: 200,
+    request: () => ({ path: `/subscriptions/1/profiles/${ids.targetProfile}`, check: (body) => assert.equal(body.profileId, ids.targetProfile) }),
+  },
+  'PUT /subscriptions/1/profiles/:profileId': {
+    status: 200,
+    request: () => ({
+      path: `/subscriptions/1/profiles/${ids.targetProfile}`,
+      body: { webhook: { notifyUrl: WEBHOOK }, security: { authId: ids.targetAuth } },
+      check: (body) => assert.deepEqual(body, { profileId: ids.targetProfile, security: { authId: ids.targetAuth } }),
+    }),
+  },
+  'DELETE /subscriptions/1/profiles/:profileId': {
+    status: 200,
+    request: async (fresh) => {
+      const profileId = fresh ? await newProfile() : ids.spareProfile;
+      return { path: `/subscriptions/1/profiles/${profileId}`, check: (body) => assert.deepEqual(body, { profileId }) };
+    },
+  },
+  'GET /subscriptions/1/subscription/:channel': { status: 200, request: () => ({ path: '/subscriptions/1/subscription/SMS', check: hasList('results') }) },
+  'POST /subscriptions/1/subscription/:channel': {
+    status: 201,
+    request: () => {
+      const subscriptionId = uniq('matrix-created');
+      return {
+        path: '/subscriptions/1/subscription/SMS',
+        body: { subscriptionId, events: ['DELIVERY'], profile: { profileId: ids.targetProfile } },
+        check: (body) => assert.equal(body.subscriptionId, subscriptionId),
+      };
+    },
+  },
+  'GET /subscriptions/1/subscription/:channel/:subscriptionId': {
+    status: 200,
+    request: () => ({ path: `/subscriptions/1/subscription/SMS/${ids.targetSubscription}`, check: (body) => assert.equal(body.subscriptionId, ids.targetSubscription) }),
+  },
+  'PUT /subscriptions/1/subscription/:channel/:subscriptionId': {
+    status: 200,
+    request: () => ({
+      path: `/subscriptions/1/subscription/SMS/${ids.targetSubscription}`,
+      body: { events: ['DELIVERY', 'CLICK'], profile: { profileId: ids.targetProfile } },
+      check: (body) => assert.equal(body.subscriptionId, ids.targetSubscription),
+    }),
+  },
+  'DELETE /subscriptions/1/subscription/:channel/:subscriptionId': {
+    status: 200,
+    request: async (fresh) => {
+      const subscriptionId = fresh ? await newSubscription() : ids.spareSubscription;
+      return { path: `/subscriptions/1/subscription/SMS/${subscriptionId}`, check: (body) => assert.equal(body.subscriptionId, subscriptionId) };
     },
   },
 };
@@ -410,6 +528,14 @@ describe('authentication matrix', () => {
     ids.bulkSendAt = clock.now() + 8 * DAY;
     const schedule = { bulkId: ids.bulkId, sendAt: infobipTime(clock.now() + 7 * DAY) };
     await asAdmin('POST', '/sms/3/messages', { messages: [{ destinations: [{ to: TO }], content: { text: 'later' } }], options: { schedule } }, 200);
+
+    // Security settings, a profile using them and a subscription on it, for the Subscriptions API routes.
+    ids.targetAuth = await newSecurity();
+    ids.spareAuth = await newSecurity();
+    ids.targetProfile = await newProfile(ids.targetAuth);
+    ids.spareProfile = await newProfile();
+    ids.targetSubscription = await newSubscription();
+    ids.spareSubscription = await newSubscription();
 
     // Past the credential cache: revocations must show from here on.
     clock.advance(CREDENTIAL_CACHE_MS + 1);

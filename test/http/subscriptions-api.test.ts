@@ -338,7 +338,7 @@ describe('Subscriptions Management API', () => {
         ...REFUSED_URLS.map((notifyUrl): [unknown, string[]] => [{ ...p(), webhook: { notifyUrl } }, ['webhook.notifyUrl']]),
         [{ ...p(), webhook: { notifyUrl: HOOK, contentType: 'text/plain' } }, ['webhook.contentType']],
         [{ ...p(), headers: { Host: 'a', 'Content-Length': '1', 'Content-Type': 'text/plain', 'webhook-id': 'x', 'Webhook-Signature': 'y' } }, ['headers.Host', 'headers.Content-Length', 'headers.Content-Type', 'headers.webhook-id', 'headers.Webhook-Signature']],
-        [{ ...p(), headers: { 'X Y': 'a', 'X-Ok': 'line\r\nbreak' } }, ['headers.X Y', 'headers.X-Ok']],
+        [{ ...p(), headers: { 'X Y': 'a', 'X-Ok': 'line\r\nbreak', 'X-Ctl': 'a\u0001b', 'X-Fine': 'tab\tand é' } }, ['headers.X Y', 'headers.X-Ok', 'headers.X-Ctl']],
         [{ ...p(), headers: { 'X-Twice': 'a', 'x-twice': 'b' } }, ['headers.x-twice']],
         [{ ...p(), responseRegex: '(' }, ['responseRegex']],
         [{ ...p(), responseBodyRegex: '[a-' }, ['responseBodyRegex']],
