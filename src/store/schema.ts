@@ -122,6 +122,8 @@ export interface BulksTable {
 
 export type MessageState = 'SCHEDULED' | 'SUBMITTED' | 'FINAL' | 'CANCELED' | 'REJECTED';
 export type ApiFamily = 'sms-v2' | 'sms-v3';
+/** What a webhook carries: delivery reports in an API family's shape (and, as they come, other events). */
+export type PayloadFamily = ApiFamily;
 
 export interface MessagesTable {
   pk: Generated<number>;
@@ -196,10 +198,12 @@ export type OutboxState = 'READY' | 'BATCHED' | 'DONE' | 'DROPPED';
 export interface OutboxTable {
   id: Generated<number>;
   account_id: string;
+  /** The event's id within its payload family (a report id for report families). */
   report_id: number;
+  /** The message the event belongs to, for per-message order; events without one use minus their id (no order). */
   message_pk: number;
   target_url: string;
-  family: ApiFamily;
+  family: PayloadFamily;
   content_type: string;
   state: OutboxState;
   delivery_id: string | null;
@@ -212,7 +216,7 @@ export interface DeliveriesTable {
   id: string;
   account_id: string;
   target_url: string;
-  family: ApiFamily;
+  family: PayloadFamily;
   content_type: string;
   body: string;
   report_count: number;

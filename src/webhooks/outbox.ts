@@ -9,11 +9,10 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { newDeliveryId } from '../lib/ids.ts';
-import { loadReportViews } from '../messaging/report-shape.ts';
 import { chunkRows, type DialectProfile } from '../store/database.ts';
-import type { ApiFamily, Database } from '../store/schema.ts';
+import type { Database, PayloadFamily } from '../store/schema.ts';
 import { typedValues } from '../store/values.ts';
-import { renderDeliveryBody } from './render.ts';
+import { PAYLOADS, renderDeliveryBody } from './render.ts';
 
 export interface FormOptions {
   bucketSize: number;
@@ -63,7 +62,10 @@ export async function formDeliveries(db: Kysely<Database>, profile: DialectProfi
       group.push(row);
     }
 
-    const views = new Map((await loadReportViews(trx, rows.map((r) => Number(r.report_id)))).map((v) => [Number(v.report_id), v]));
+    const views = new Map<PayloadFamily, Map<number, unknown>>();
+    for (const family of new Set(rows.map((r) => r.family))) {
+      views.set(family, await PAYLOADS[family].load(trx, rows.filter((r) => r.family === family).map((r) => Number(r.report_id))));
+    }
     const deliveries: Database['deliveries'][] = [];
     const members: Array<{ deliveryId: string; outboxIds: number[] }> = [];
     for (const group of groups.values()) {
@@ -72,14 +74,14 @@ export async function formDeliveries(db: Kysely<Database>, profile: DialectProfi
         const bucket = group.slice(i, i + bucketSize);
         const first = bucket[0];
         const id = newDeliveryId();
-        const reports = bucket.map((r) => views.get(Number(r.report_id))).filter((v) => v !== undefined);
+        const events = bucket.map((r) => views.get(first.family)!.get(Number(r.report_id))).filter((v) => v !== undefined);
         deliveries.push({
           id,
           account_id: first.account_id,
           target_url: first.target_url,
-          family: first.family as ApiFamily,
+          family: first.family,
           content_type: first.content_type,
-          body: renderDeliveryBody(first.family as ApiFamily, first.content_type, reports),
+          body: renderDeliveryBody(first.family, first.content_type, events),
           report_count: bucket.length,
           state: 'PENDING',
           attempts: 0,

@@ -1,16 +1,38 @@
 /**
- * A delivery's body: the reports it carries, in order, in the shape of the API family that
- * sent the messages and the content type the message asked for. Rendered once, when the
- * delivery is formed, then frozen: every retry and replay sends these exact bytes.
+ * A delivery's body: the events it carries, in order, in the payload shape of their family and
+ * the content type asked for. Rendered once, when the delivery is formed, then frozen: every
+ * retry and replay sends these exact bytes.
+ *
+ * Each payload family says how to load its events by id and render a list of them: delivery
+ * reports in the shape of the API that sent the message (v2/v3), and more kinds as they come
+ * (inbound messages, clicks). The outbox's `report_id` is the event's id within its family.
  */
+import type { Kysely } from 'kysely';
 import { toXml } from '../lib/xml.ts';
-import { REPORT_XML_ROOT, renderReport, type ReportShape, type ReportView } from '../messaging/report-shape.ts';
-import type { ApiFamily } from '../store/schema.ts';
+import { loadReportViews, REPORT_XML_ROOT, renderReport, type ReportShape } from '../messaging/report-shape.ts';
+import type { Database, PayloadFamily } from '../store/schema.ts';
 
-const SHAPE: Record<ApiFamily, ReportShape> = { 'sms-v2': 'v2', 'sms-v3': 'v3' };
-
-export function renderDeliveryBody(family: ApiFamily, contentType: string, reports: ReportView[]): string {
-  const shape = SHAPE[family];
-  const results = reports.map((r) => renderReport(shape, r));
-  return contentType === 'application/xml' ? toXml(REPORT_XML_ROOT[shape], { results }) : JSON.stringify({ results });
+export interface PayloadKind {
+  /** The events with these ids, by id (ids that no longer exist are simply absent). */
+  load(db: Kysely<Database>, ids: number[]): Promise<Map<number, unknown>>;
+  render(contentType: string, events: unknown[]): string;
 }
+
+function reportPayload(shape: ReportShape): PayloadKind {
+  return {
+    async load(db, ids) {
+      return new Map((await loadReportViews(db, ids)).map((v) => [Number(v.report_id), v]));
+    },
+    render(contentType, events) {
+      const results = events.map((r) => renderReport(shape, r as Parameters<typeof renderReport>[1]));
+      return contentType === 'application/xml' ? toXml(REPORT_XML_ROOT[shape], { results }) : JSON.stringify({ results });
+    },
+  };
+}
+
+export const PAYLOADS: Record<PayloadFamily, PayloadKind> = {
+  'sms-v2': reportPayload('v2'),
+  'sms-v3': reportPayload('v3'),
+};
+
+export const renderDeliveryBody = (family: PayloadFamily, contentType: string, events: unknown[]): string => PAYLOADS[family].render(contentType, events);
