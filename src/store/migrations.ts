@@ -301,10 +301,63 @@ const m0005: Migration = {
   },
 };
 
+/** Numbers and inbound messages (with their pull queue), short links and clicks. */
+const m0006 = (profile: DialectProfile): Migration => ({
+  async up(db: Kysely<any>) {
+    const serial = <T extends string>(table: CreateTableBuilder<T, never>) =>
+      profile.serialIds ? table.addColumn('id', 'bigserial', (c: ColumnDefinitionBuilder) => c.primaryKey()) : table.addColumn('id', 'integer', (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement());
+    await db.schema
+      .createTable('numbers')
+      .addColumn('number', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+      .addColumn('keywords', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('numbers_account').on('numbers').columns(['account_id', 'number']).execute();
+    await serial(db.schema.createTable('inbound_messages'))
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('message_id', 'text', (c) => c.notNull())
+      .addColumn('from_number', 'text', (c) => c.notNull())
+      .addColumn('to_number', 'text', (c) => c.notNull())
+      .addColumn('text', 'text', (c) => c.notNull())
+      .addColumn('keyword', 'text')
+      .addColumn('clean_text', 'text', (c) => c.notNull())
+      .addColumn('sms_count', 'integer', (c) => c.notNull())
+      .addColumn('received_at', 'bigint', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('inbound_account_created').on('inbound_messages').columns(['account_id', 'created_at']).execute();
+    await serial(db.schema.createTable('inbox_queue'))
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('inbound_id', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('inbox_queue_account').on('inbox_queue').columns(['account_id', 'id']).execute();
+    await db.schema
+      .createTable('short_links')
+      .addColumn('code', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('message_pk', 'bigint', (c) => c.notNull())
+      .addColumn('url', 'text', (c) => c.notNull())
+      .addColumn('tracking_url', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('short_links_message').on('short_links').column('message_pk').execute();
+    await serial(db.schema.createTable('clicks'))
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('code', 'text', (c) => c.notNull())
+      .addColumn('message_pk', 'bigint', (c) => c.notNull())
+      .addColumn('user_agent', 'text')
+      .addColumn('clicked_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+});
+
 export const migrationsFor = (profile: DialectProfile): Record<string, Migration> => ({
   '0001_core': m0001(profile),
   '0002_claim_indexes': m0002,
   '0003_outbox_pending_indexes': m0003,
   '0004_users_sessions_throttles': m0004,
   '0005_subscriptions': m0005,
+  '0006_inbound_clicks': m0006(profile),
 });

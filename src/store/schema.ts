@@ -104,6 +104,56 @@ export interface SubscriptionsTable {
   updated_at: number;
 }
 
+/** Numbers the simulated network delivers inbound messages to, and the account that owns each. */
+export interface NumbersTable {
+  number: string;
+  account_id: string;
+  keywords: string; // JSON string[], upper case
+  created_at: number;
+}
+
+export interface InboundMessagesTable {
+  id: Generated<number>;
+  account_id: string;
+  message_id: string;
+  from_number: string;
+  to_number: string;
+  text: string;
+  keyword: string | null;
+  clean_text: string;
+  sms_count: number;
+  received_at: number;
+  created_at: number;
+}
+
+/** Inbound messages not pushed anywhere, waiting for GET /sms/1/inbox/reports (each returned once). */
+export interface InboxQueueTable {
+  id: Generated<number>;
+  account_id: string;
+  inbound_id: number;
+  expires_at: number;
+}
+
+/** A tracked link in a message's text: `/t/{code}` redirects to `url`. */
+export interface ShortLinksTable {
+  code: string;
+  account_id: string;
+  message_pk: number;
+  url: string;
+  /** The message's trackingUrl, if it gave one (clicks go there before any subscription). */
+  tracking_url: string | null;
+  created_at: number;
+}
+
+export interface ClicksTable {
+  id: Generated<number>;
+  account_id: string;
+  code: string;
+  message_pk: number;
+  user_agent: string | null;
+  clicked_at: number;
+}
+
 export interface ThrottleCountersTable {
   key: string;
   window_start: number;
@@ -255,6 +305,11 @@ export interface Database {
   security_settings: SecuritySettingsTable;
   notification_profiles: NotificationProfilesTable;
   subscriptions: SubscriptionsTable;
+  numbers: NumbersTable;
+  inbound_messages: InboundMessagesTable;
+  inbox_queue: InboxQueueTable;
+  short_links: ShortLinksTable;
+  clicks: ClicksTable;
   bulks: BulksTable;
   messages: MessagesTable;
   network_jobs: NetworkJobsTable;
