@@ -156,8 +156,9 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
         }
         for (const loop of Object.values(loops)) loop.start();
         dispatcher.startHeartbeat();
-        await notifier.start();
       }
+      // Every role listens: API processes route too (rejected destinations), so they must hear of subscription changes.
+      await notifier.start();
       return runsApi ? server.listen({ port: config.port, host: config.host }) : '';
     },
     async stop() {
