@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/clock.ts';
 import { startGateway, type TestGateway } from '../helpers/hookline.ts';
-import { Receiver } from '../helpers/receiver.ts';
+import { Receiver, receiverPool } from '../helpers/receiver.ts';
 
 const INFOBIP_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -200,18 +200,14 @@ async function collect(receiver: Receiver, count: number, settleMs = 250): Promi
 
 describe('simulator outcomes through push (system clock)', () => {
   let g: TestGateway;
-  const receivers: Receiver[] = [];
-  const newReceiver = async () => {
-    const r = await Receiver.start();
-    receivers.push(r);
-    return r;
-  };
+  const receivers = receiverPool();
+  const newReceiver = receivers.start;
 
   before(async () => {
     g = await startGateway();
   });
   after(async () => {
-    await Promise.all(receivers.map((r) => r.close()));
+    await receivers.closeAll();
     await g.close();
   });
 
@@ -381,18 +377,14 @@ describe('simulator outcomes through push (system clock)', () => {
 
 describe('rejected destinations on a quiet gateway (nothing else to wake the dispatcher)', () => {
   let g: TestGateway;
-  const receivers: Receiver[] = [];
-  const newReceiver = async () => {
-    const r = await Receiver.start();
-    receivers.push(r);
-    return r;
-  };
+  const receivers = receiverPool();
+  const newReceiver = receivers.start;
 
   before(async () => {
     g = await startGateway();
   });
   after(async () => {
-    await Promise.all(receivers.map((r) => r.close()));
+    await receivers.closeAll();
     await g.close();
   });
 

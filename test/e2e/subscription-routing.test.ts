@@ -14,23 +14,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { startGateway, TEST_ADMIN, type TestGateway } from '../helpers/hookline.ts';
-import { Receiver } from '../helpers/receiver.ts';
+import { receiverPool, type Receiver } from '../helpers/receiver.ts';
 import { uniq, waitUntil } from '../http/support.ts';
 
 let g: TestGateway;
-const receivers: Receiver[] = [];
-const newReceiver = async () => {
-  const r = await Receiver.start();
-  receivers.push(r);
-  return r;
-};
+const receivers = receiverPool();
+const newReceiver = receivers.start;
 
 before(async () => {
   g = await startGateway({ THROTTLES: 'off' });
 });
 after(async () => {
   await g?.close();
-  for (const r of receivers) await r.close();
+  await receivers.closeAll();
 });
 
 async function ok(method: string, path: string, body?: unknown, headers?: Record<string, string>) {

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { XMLParser } from 'fast-xml-parser';
 import { startGateway, type TestGateway } from '../helpers/hookline.ts';
-import { Receiver, type Received } from '../helpers/receiver.ts';
+import { Receiver, type Received, receiverPool } from '../helpers/receiver.ts';
 
 const INFOBIP_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -37,18 +37,14 @@ function messageIdsOf(req: Received): string[] {
 
 describe('webhook wire format', () => {
   let g: TestGateway;
-  const receivers: Receiver[] = [];
-  const newReceiver = async () => {
-    const r = await Receiver.start();
-    receivers.push(r);
-    return r;
-  };
+  const receivers = receiverPool();
+  const newReceiver = receivers.start;
 
   before(async () => {
     g = await startGateway({ RETRY_MINUTE_MS: '50', WEBHOOK_BUCKET_SIZE: '100' });
   });
   after(async () => {
-    await Promise.all(receivers.map((r) => r.close()));
+    await receivers.closeAll();
     await g.close();
   });
 

@@ -91,3 +91,18 @@ export class Receiver {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
+
+/** Receivers for one test file: `start()` makes one, `closeAll()` (in an `after` hook) closes them all. */
+export function receiverPool(): { start(): Promise<Receiver>; closeAll(): Promise<void> } {
+  const started: Receiver[] = [];
+  return {
+    async start() {
+      const receiver = await Receiver.start();
+      started.push(receiver);
+      return receiver;
+    },
+    async closeAll() {
+      await Promise.all(started.splice(0).map((r) => r.close()));
+    },
+  };
+}
