@@ -2,6 +2,7 @@
  * Composition root: builds the store, services, background loops and HTTP server from a
  * parsed Config. Data flows one way: intake → network → events → outbox → dispatcher.
  */
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
@@ -18,15 +19,19 @@ import { registerAdminRoutes } from './admin/admin-routes.ts';
 import { SubscriptionDirectory } from './subscriptions/directory.ts';
 import { registerSubscriptionRoutes } from './subscriptions/routes.ts';
 import { systemClock, type Clock } from './clock.ts';
-import type { Config } from './config.ts';
+import { listenUrl, type Config } from './config.ts';
 import { registerAuth } from './http/auth-hook.ts';
 import { registerHealthRoutes } from './http/health.ts';
 import { createServer } from './http/server.ts';
 import { MAX_IDLE_MS, WorkerLoop } from './lib/worker-loop.ts';
 import { Bulks, registerBulkRoutes } from './messaging/bulks.ts';
+import { registerClickRoutes } from './clicks/click-routes.ts';
 import { Intake } from './messaging/intake.ts';
 import { registerLogRoutes } from './messaging/logs.ts';
 import { registerPullRoutes } from './messaging/pull-reports.ts';
+import { registerInboundRoutes } from './inbound/inbound.ts';
+import { registerInboxRoutes } from './inbound/inbox-routes.ts';
+import { registerNumberRoutes } from './inbound/numbers.ts';
 import { registerSendRoutes } from './messaging/send-routes.ts';
 import { createNetworkPass } from './network/network-worker.ts';
 import { Simulator } from './network/simulator.ts';
@@ -112,11 +117,15 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   notifier.listen('network', () => networkLoop.wakeup.ring());
   const sweeperLoop = new WorkerLoop('sweeper', createSweepPass(db, profile, config.retentionHours * 3_600_000), clock, logger);
 
+  // Tracked short links point at PUBLIC_BASE_URL, by default this API's own address (completed
+  // with the bound port once listening, so PORT=0 works).
+  let publicBaseUrl = config.publicBaseUrl ?? listenUrl(config.host, config.port);
   const intake = new Intake({
     db,
     profile,
     subscribers: directory,
     targetPolicy,
+    publicBaseUrl: () => publicBaseUrl,
     onAccepted: () => {
       notifier.notify('network');
       notifier.notify('dispatch'); // rejected destinations got their final report at intake
@@ -135,6 +144,10 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   registerBulkRoutes(server, bulks, db, clock);
   registerLogRoutes(server, db, clock, config.simulatorCurrency);
   registerPullRoutes(server, db, clock);
+  registerClickRoutes(server, { db, profile, subscribers: directory, clock, onRouted: () => notifier.notify('dispatch') });
+  registerNumberRoutes(server, { db, clock });
+  registerInboundRoutes(server, { db, subscribers: directory, clock, currency: config.simulatorCurrency, onPushed: () => notifier.notify('dispatch') });
+  registerInboxRoutes(server, { db, profile, clock });
 
   const loops = { network: networkLoop, dispatcher: dispatcherLoop, sweeper: sweeperLoop };
   let stopped = false;
@@ -159,7 +172,10 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
       }
       // Every role listens: API processes route too (rejected destinations), so they must hear of subscription changes.
       await notifier.start();
-      return runsApi ? server.listen({ port: config.port, host: config.host }) : '';
+      if (!runsApi) return '';
+      const address = await server.listen({ port: config.port, host: config.host });
+      if (config.publicBaseUrl === null) publicBaseUrl = listenUrl(config.host, (server.server.address() as AddressInfo).port);
+      return address;
     },
     async stop() {
       if (stopped) return;

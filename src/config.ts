@@ -35,6 +35,11 @@ export interface Config {
   maxBodyBytes: number;
   retentionHours: number;
   logLevel: string;
+  /**
+   * PUBLIC_BASE_URL: where tracked short links (`/t/{code}`) point, without a trailing slash.
+   * null means the API's own listen address, http://HOST:PORT with the port actually bound.
+   */
+  publicBaseUrl: string | null;
 }
 
 export const DEFAULTS = {
@@ -55,6 +60,8 @@ export const DEFAULTS = {
   logLevel: 'info',
   authFailureLimit: 10,
   authFailureWindowS: 300,
+  /** null: http://HOST:PORT, the address the API listens on. */
+  publicBaseUrl: null,
 } as const;
 
 /** Every environment variable loadConfig reads (child processes in tests strip inherited ones). */
@@ -83,6 +90,7 @@ export const CONFIG_ENV_NAMES = [
   'MAX_BODY_BYTES',
   'RETENTION_HOURS',
   'LOG_LEVEL',
+  'PUBLIC_BASE_URL',
 ] as const;
 
 export class ConfigError extends Error {}
@@ -135,6 +143,25 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
+/** PUBLIC_BASE_URL: an absolute http(s) URL, optionally with a path prefix; no query, fragment or credentials. */
+function publicBaseUrl(env: Env): string | null {
+  const raw = env.PUBLIC_BASE_URL?.trim();
+  if (!raw) return DEFAULTS.publicBaseUrl;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`PUBLIC_BASE_URL must be an http(s) URL such as https://links.example.com, got "${raw}"`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(`PUBLIC_BASE_URL must be an http(s) URL without query, fragment or credentials, got "${raw}"`);
+  }
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+/** http://HOST:PORT as a URL (IPv6 addresses in brackets): PUBLIC_BASE_URL's default. */
+export const listenUrl = (host: string, port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** `--role api` / `--role=api` on the command line wins over ROLE in the environment. */
@@ -182,5 +209,6 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = [])
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', DEFAULTS.maxBodyBytes, 1024),
     retentionHours: integer(env, 'RETENTION_HOURS', DEFAULTS.retentionHours, 1),
     logLevel,
+    publicBaseUrl: publicBaseUrl(env),
   });
 }

@@ -31,11 +31,15 @@ const ACCOUNT_MANAGEMENT = { anyOf: ['account-management:manage'] };
 
 const SUBSCRIPTIONS: RoutePolicy = { access: { anyOf: ['subscriptions:manage'] } };
 const SMS_SEND = { anyOf: ['message:send', 'sms:message:send', 'sms:manage'] };
+const NUMBERS: RoutePolicy = { access: { anyOf: ['numbers:manage'] } };
 const SMS_LOGS: RoutePolicy = { access: { anyOf: ['sms:manage', 'sms:logs:read'] }, throttle: { limit: 120, windowMs: MINUTE } };
 
 export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /healthz': PUBLIC,
   'GET /readyz': PUBLIC,
+  // Short links in tracked messages: opened by recipients' phones, which hold no credentials.
+  // Codes carry ~101 random bits, so there is nothing to enumerate (src/clicks/click-routes.ts).
+  'GET /t/:code': PUBLIC,
 
   // Authentication (infobip-account-management-openapi.json)
   'POST /auth/1/session': { access: 'public', throttle: { limit: 10, windowMs: SECOND } },
@@ -59,6 +63,7 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /sms/3/logs': SMS_LOGS,
   'GET /sms/1/reports': { access: SMS_SEND },
   'GET /sms/3/reports': { access: SMS_SEND },
+  'GET /sms/1/inbox/reports': { access: { anyOf: ['inbound-message:read', 'sms:inbound-message:read', 'sms:manage'] } },
 
   // Subscriptions API (infobip-subscriptions-api-openapi.json): every operation takes subscriptions:manage.
   'GET /subscriptions/1/subscription/:channel': SUBSCRIPTIONS,
@@ -93,6 +98,19 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /hookline/1/roles/:roleId': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
   'PUT /hookline/1/roles/:roleId': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
   'DELETE /hookline/1/roles/:roleId': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+
+  // Numbers (which account owns a number, its keywords) take numbers:manage, the Infobip scope
+  // named for numbers, with every scheme (people and integrations alike). The simulator's inbound
+  // endpoint plays the network delivering to one of the account's numbers: what it injects reaches
+  // the account's webhooks and inbox as a customer's message. A sending scope (message:send) must
+  // not be able to forge replies, and a reading scope (inbound-message:read) is for consuming them;
+  // whoever manages the numbers already decides where their traffic goes, so numbers:manage is
+  // the scope that may simulate it.
+  'GET /hookline/1/numbers': NUMBERS,
+  'POST /hookline/1/numbers': NUMBERS,
+  'GET /hookline/1/numbers/:number': NUMBERS,
+  'DELETE /hookline/1/numbers/:number': NUMBERS,
+  'POST /hookline/1/simulator/inbound': NUMBERS,
 };
 
 /** The table key of a route: its method and Fastify path pattern (HEAD is answered as GET). */

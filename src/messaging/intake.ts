@@ -3,15 +3,16 @@
  * whole request in ONE transaction — messages, their network work, and the final reports of
  * rejected destinations. Only after commit is the client answered 200.
  */
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import { ApiError, badRequest, type Violation } from '../http/errors.ts';
 import { recordEvents } from '../events/recorder.ts';
 import type { SubscriberLookup } from '../events/routing.ts';
 import type { StatusEvent } from '../events/status-event.ts';
 import { mccMncFor } from '../network/mcc-mnc.ts';
+import { rewriteLinks, shortLinkRows, type LinkTracking, type ShortLink } from '../clicks/tracking.ts';
 import { chunkRows, type DialectProfile } from '../store/database.ts';
 import { retryTransaction } from '../store/transient.ts';
-import type { Database, NewMessage, NewNetworkJob } from '../store/schema.ts';
+import type { Database, NewMessage, NewNetworkJob, ShortLinksTable } from '../store/schema.ts';
 import { checkTargetUrl, resolveTarget, TargetRefused, type TargetPolicy } from '../webhooks/target-safety.ts';
 import { destinationProblem, normalizeDestination } from './destination.ts';
 import type { OutboundDraft, OutboundRequest } from './outbound.ts';
@@ -33,7 +34,12 @@ export interface IntakeDeps {
   profile: DialectProfile;
   targetPolicy: TargetPolicy;
   onAccepted: () => void;
+  /** PUBLIC_BASE_URL (no trailing slash): where tracked links point (`/t/{code}`). */
+  publicBaseUrl: () => string;
 }
+
+/** A tracked draft's short links, kept until its message has a pk. */
+type DraftLinks = Map<string, { tracking: LinkTracking; links: ShortLink[] }>;
 
 export function partsOf(draft: Pick<OutboundDraft, 'text' | 'binary'>): number {
   if (!draft.binary) return segment(draft.text).parts;
@@ -68,7 +74,11 @@ export class Intake {
     const accepted: NewMessage[] = [];
     const rejected: NewMessage[] = [];
     const seen = new Set<string>();
-    for (const draft of request.drafts) {
+    const links: DraftLinks = new Map();
+    for (const original of request.drafts) {
+      // Tracked URLs are rewritten first: the stored text, its parts and its length check are the rewritten ones.
+      const shortened = original.linkTracking ? rewriteLinks(original.text, this.deps.publicBaseUrl(), original.linkTracking.removeProtocol) : null;
+      const draft = shortened ? { ...original, text: shortened.text } : original;
       const parts = partsOf(draft);
       const duplicate = draft.clientMessageId !== undefined && (duplicates.has(draft.clientMessageId) || seen.has(draft.clientMessageId));
       if (draft.clientMessageId !== undefined) seen.add(draft.clientMessageId);
@@ -77,11 +87,12 @@ export class Intake {
         : (destinationProblem(draft.to) ?? (!draft.binary && isTooLong(draft.text) ? STATUS.REJECTED_MESSAGE_TOO_LONG : STATUS.PENDING_ACCEPTED));
       items.push({ to: draft.to, messageId: draft.messageId, statusId, parts });
       if (duplicate) continue; // a duplicate is refused outright: no row, no report
+      if (shortened?.links.length) links.set(draft.messageId, { tracking: draft.linkTracking!, links: shortened.links });
       const row = this.toRow(caller, request, draft, parts, statusId, now);
       (statusId === STATUS.PENDING_ACCEPTED ? accepted : rejected).push(row);
     }
 
-    await this.persist(trx, accountId, request, accepted, rejected, now);
+    await this.persist(trx, accountId, request, accepted, rejected, now, links);
     return { items, stored: accepted.length + rejected.length };
   }
 
@@ -119,7 +130,7 @@ export class Intake {
     };
   }
 
-  private async persist(trx: Transaction<Database>, accountId: string, request: OutboundRequest, accepted: NewMessage[], rejected: NewMessage[], now: number) {
+  private async persist(trx: Transaction<Database>, accountId: string, request: OutboundRequest, accepted: NewMessage[], rejected: NewMessage[], now: number, links: DraftLinks) {
     const { profile } = this.deps;
     if (accepted.length + rejected.length === 0) return;
     await trx
@@ -129,9 +140,15 @@ export class Intake {
       .onConflict((oc) => (request.sendAt === null ? oc.columns(['account_id', 'bulk_id']).doNothing() : oc.columns(['account_id', 'bulk_id']).doUpdateSet({ send_at: request.sendAt })))
       .execute();
     const jobs: NewNetworkJob[] = [];
+    const linkRows: Insertable<ShortLinksTable>[] = [];
+    const addLinks = (pk: number, messageId: string) => {
+      const tracked = links.get(messageId);
+      if (tracked) linkRows.push(...shortLinkRows(accountId, pk, tracked.tracking, tracked.links, now));
+    };
     for (const chunk of chunkRows(accepted, profile)) {
-      const rows = await trx.insertInto('messages').values(chunk).returning(['pk', 'send_at']).execute();
+      const rows = await trx.insertInto('messages').values(chunk).returning(['pk', 'send_at', 'message_id']).execute();
       for (const row of rows) {
+        addLinks(Number(row.pk), row.message_id);
         jobs.push({ account_id: accountId, message_pk: Number(row.pk), bulk_id: request.bulkId, step: 'submit', due_at: row.send_at === null ? now : Number(row.send_at) });
       }
     }
@@ -139,11 +156,13 @@ export class Intake {
 
     const events: StatusEvent[] = [];
     for (const chunk of chunkRows(rejected, profile)) {
-      const pks = await trx.insertInto('messages').values(chunk).returning(['pk', 'status_id']).execute();
+      const pks = await trx.insertInto('messages').values(chunk).returning(['pk', 'status_id', 'message_id']).execute();
       for (const row of pks) {
+        addLinks(Number(row.pk), row.message_id);
         events.push({ messagePk: Number(row.pk), statusId: row.status_id, errorId: ERROR.NO_ERROR, final: true, doneAt: now, pricePerMessage: 0, currency: 'EUR', mccMnc: null });
       }
     }
+    for (const chunk of chunkRows(linkRows, profile)) await trx.insertInto('short_links').values(chunk).execute();
     await recordEvents(trx, profile, events, now, this.deps.subscribers);
   }
 
@@ -171,6 +190,16 @@ export class Intake {
     for (const [url, property] of byUrl) {
       const problem = await this.urlProblem(url, now);
       if (problem) violations.push({ property, violation: problem });
+    }
+    // A click trackingUrl is checked without DNS (clicks come long after the send; every delivery checks it again).
+    const tracking = new Map(drafts.flatMap((d) => (d.linkTracking?.trackingUrl ? [[d.linkTracking.trackingUrl, d.linkTracking.trackingUrlPath] as const] : [])));
+    for (const [url, property] of tracking) {
+      try {
+        checkTargetUrl(url, this.deps.targetPolicy);
+      } catch (error) {
+        if (!(error instanceof TargetRefused)) throw error;
+        violations.push({ property, violation: `is not an allowed webhook URL: ${error.message}` });
+      }
     }
     if (violations.length) throw badRequest(violations);
   }

@@ -7,6 +7,7 @@ import { parseInfobipTime } from '../lib/infobip-time.ts';
 import { newBulkId, newMessageId } from '../lib/ids.ts';
 import { badRequest, type Violation } from '../http/errors.ts';
 import type { ApiFamily } from '../store/schema.ts';
+import { linkTrackingOf, type LinkTracking } from '../clicks/tracking.ts';
 import type { V2BinaryRequest, V2Request, V3Request } from './sms-schemas.ts';
 
 export const MAX_VALIDITY_MS = 48 * 3_600_000;
@@ -37,6 +38,8 @@ export interface OutboundDraft {
   applicationId: string | null;
   campaignReferenceId: string | null;
   options: Record<string, unknown> | null;
+  /** URL shortening and click tracking (v2 `urlOptions`, v3 `options.tracking`); null for none or binary. */
+  linkTracking: LinkTracking | null;
 }
 
 export interface OutboundRequest {
@@ -114,6 +117,7 @@ export function fromV2(body: V2Request | V2BinaryRequest, now: number): Outbound
         entityId: m.entityId ?? null,
         applicationId: m.applicationId ?? null,
         campaignReferenceId: m.campaignReferenceId ?? null,
+        linkTracking: binary ? null : linkTrackingOf(body.urlOptions, 'urlOptions'),
         options: compact({
           flash: m.flash,
           deliveryTimeWindow: m.deliveryTimeWindow,
@@ -162,6 +166,7 @@ export function fromV3(body: V3Request, now: number): OutboundRequest {
         entityId: m.options?.platform?.entityId ?? null,
         applicationId: m.options?.platform?.applicationId ?? null,
         campaignReferenceId: m.options?.campaignReferenceId ?? null,
+        linkTracking: binary ? null : linkTrackingOf(body.options?.tracking, 'options.tracking'),
         options: compact({
           flash: m.options?.flash,
           deliveryTimeWindow: m.options?.deliveryTimeWindow,

@@ -353,6 +353,47 @@ const m0006 = (profile: DialectProfile): Migration => ({
   },
 });
 
+/**
+ * Inbound messages keep the price they were received at (as reports do), and the sweeper finds
+ * expired inbox entries and old inbound messages by index.
+ */
+const m0008: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('inbound_messages').addColumn('price_per_message', 'double precision', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('inbound_messages').addColumn('currency', 'text', (c) => c.notNull().defaultTo('EUR')).execute();
+    await db.schema.createIndex('inbound_created').on('inbound_messages').column('created_at').execute();
+    await db.schema.createIndex('inbox_queue_expires').on('inbox_queue').column('expires_at').execute();
+  },
+};
+
+/**
+ * Notification profiles' windowSize and rateLimit hold across every worker process: a claim counts
+ * the profile target's leased deliveries (deliveries_leased: leased waiting deliveries of profile
+ * targets only, so the count is a short range scan whatever the backlog) and meters requests per
+ * second through target_limits (per profile target: a sliding one-second log of requests and a
+ * token bucket that paces them; see webhooks/rate-limit.ts). Both happen in the claim's
+ * transaction, serialised per target on PostgreSQL.
+ */
+const m0007: Migration = {
+  async up(db: Kysely<any>) {
+    await sql`create index deliveries_leased on deliveries (target_url, lease_until) where lease_until is not null and state in ('PENDING', 'RETRYING') and substr(target_url, 1, 8) = 'profile:'`.execute(db);
+    await db.schema
+      .createTable('target_limits')
+      .addColumn('target', 'text', (c) => c.primaryKey())
+      .addColumn('tokens', 'double precision', (c) => c.notNull())
+      .addColumn('refilled_at', 'bigint', (c) => c.notNull())
+      .addColumn('recent', 'text', (c) => c.notNull())
+      .execute();
+  },
+};
+
+/** Short links remember whether their clicks are tracked (`trackClicks: false` still redirects). */
+const m0009: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('short_links').addColumn('track_clicks', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+  },
+};
+
 export const migrationsFor = (profile: DialectProfile): Record<string, Migration> => ({
   '0001_core': m0001(profile),
   '0002_claim_indexes': m0002,
@@ -360,4 +401,7 @@ export const migrationsFor = (profile: DialectProfile): Record<string, Migration
   '0004_users_sessions_throttles': m0004,
   '0005_subscriptions': m0005,
   '0006_inbound_clicks': m0006(profile),
+  '0007_target_limits': m0007,
+  '0008_inbound_extra': m0008,
+  '0009_clicks_extra': m0009,
 });

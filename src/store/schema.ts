@@ -124,6 +124,9 @@ export interface InboundMessagesTable {
   sms_count: number;
   received_at: number;
   created_at: number;
+  /** Migration 0008: the price it was received at (the simulator's currency). */
+  price_per_message: number;
+  currency: string;
 }
 
 /** Inbound messages not pushed anywhere, waiting for GET /sms/1/inbox/reports (each returned once). */
@@ -143,6 +146,8 @@ export interface ShortLinksTable {
   /** The message's trackingUrl, if it gave one (clicks go there before any subscription). */
   tracking_url: string | null;
   created_at: number;
+  /** Migration 0009: 0 when the message said trackClicks: false (the link redirects, no CLICK event). */
+  track_clicks: number;
 }
 
 export interface ClicksTable {
@@ -173,7 +178,7 @@ export interface BulksTable {
 export type MessageState = 'SCHEDULED' | 'SUBMITTED' | 'FINAL' | 'CANCELED' | 'REJECTED';
 export type ApiFamily = 'sms-v2' | 'sms-v3';
 /** What a webhook carries: delivery reports in an API family's shape (and, as they come, other events). */
-export type PayloadFamily = ApiFamily;
+export type PayloadFamily = ApiFamily | 'sms-mo' | 'sms-click';
 
 export interface MessagesTable {
   pk: Generated<number>;
@@ -294,6 +299,18 @@ export interface AttemptsTable {
   error: string | null;
 }
 
+/**
+ * A notification-profile target's rate-limit state, shared by every worker (webhooks/rate-limit.ts):
+ * a token bucket (`tokens` as of `refilled_at`) and the requests of the last second (`recent`,
+ * JSON [[time, count], …]). No row: nothing sent lately. Transient: migrate-db does not copy it.
+ */
+export interface TargetLimitsTable {
+  target: string;
+  tokens: number;
+  refilled_at: number;
+  recent: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -318,6 +335,7 @@ export interface Database {
   outbox: OutboxTable;
   deliveries: DeliveriesTable;
   attempts: AttemptsTable;
+  target_limits: TargetLimitsTable;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

@@ -1,8 +1,9 @@
 /**
- * Retention: messages, reports, emptied bulks and delivered webhook rows older than RETENTION_HOURS are
+ * Retention: messages, reports, emptied bulks, inbound messages, clicks, short links and delivered webhook rows older than RETENTION_HOURS are
  * removed, in small batches so the writer is never held for long. Nothing that work still
  * depends on is touched: scheduled or in-flight messages, undelivered outbox rows, and DROPPED
- * deliveries (kept for inspection) all stay. Expired pull-queue entries go after 48 h.
+ * deliveries (kept for inspection) all stay. Expired pull-queue and inbox entries go after 48 h;
+ * inbound messages after RETENTION_HOURS, once none of their pushes is still waiting.
  * With several workers on one database, one sweeps at a time (an advisory transaction lock).
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
@@ -33,6 +34,36 @@ export function createSweepPass(db: Kysely<Database>, profile: DialectProfile, r
     removed += await step(async (trx) => {
       const result = await sql`delete from pull_queue where id in (select id from pull_queue where expires_at <= ${now} limit ${BATCH})`.execute(trx);
       return Number(result.numAffectedRows ?? 0);
+    });
+    removed += await step(async (trx) => {
+      const result = await sql`delete from inbox_queue where id in (select id from inbox_queue where expires_at <= ${now} limit ${BATCH})`.execute(trx);
+      return Number(result.numAffectedRows ?? 0);
+    });
+    removed += await step(async (trx) => {
+      // Inbound messages, like messages, once no push of theirs is still waiting (outbox rows of
+      // events without a message carry minus the event's id; see OutboxTable.message_pk).
+      const result = await sql`
+        delete from inbound_messages where id in (
+          select i.id from inbound_messages i
+          where i.created_at < ${cutoff}
+            and not exists (select 1 from outbox o where o.message_pk = -i.id and o.family = 'sms-mo' and o.state in ('READY', 'BATCHED'))
+          limit ${BATCH})`.execute(trx);
+      return Number(result.numAffectedRows ?? 0);
+    });
+    removed += await step(async (trx) => {
+      // Clicks likewise; and short links once their message is gone (the link then answers 404).
+      const clicks = await sql`
+        delete from clicks where id in (
+          select c.id from clicks c
+          where c.clicked_at < ${cutoff}
+            and not exists (select 1 from outbox o where o.message_pk = -c.id and o.family = 'sms-click' and o.state in ('READY', 'BATCHED'))
+          limit ${BATCH})`.execute(trx);
+      const links = await sql`
+        delete from short_links where code in (
+          select l.code from short_links l
+          where l.created_at < ${cutoff} and not exists (select 1 from messages m where m.pk = l.message_pk)
+          limit ${BATCH})`.execute(trx);
+      return Number(clicks.numAffectedRows ?? 0) + Number(links.numAffectedRows ?? 0);
     });
     removed += await step(async (trx) => {
       const old = await trx.selectFrom('deliveries').select('id').where('state', '=', 'DELIVERED').where('done_at', '<', cutoff).limit(BATCH).execute();

@@ -78,6 +78,7 @@ export class SubscriptionDirectory implements SubscriberLookup, TargetResolver {
       readTimeoutMs: s.readTimeout,
       bucketSize: s.maxBucketSize,
       window: s.windowSize,
+      rateLimit: s.rateLimit,
     };
   }
 

@@ -7,6 +7,13 @@
  * target can hold at most its window of the WEBHOOK_MAX_IN_FLIGHT slots. Within a target, fresh
  * deliveries and retries are two lanes that share its window, so a backlog of retries cannot
  * starve fresh reports.
+ *
+ * Profile targets: their windowSize and rateLimit hold across all worker processes together.
+ * The claim counts the target's leased deliveries in the database (every process's in-flight
+ * requests) and spends from the target's rate state in target_limits (rate-limit.ts), in the
+ * claim's own transaction; on PostgreSQL an advisory lock per target serialises claims for it, so
+ * two workers cannot both take the last slot or the last request of a second. Per-message URL
+ * targets keep per-process windows.
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
@@ -18,7 +25,8 @@ import type { Database } from '../store/schema.ts';
 import type { ErrorClass, HttpSender, SendResult } from './http-sender.ts';
 import { formDeliveries } from './outbox.ts';
 import { basicAuthorization, bearerAuthorization, signatureFor, TokenFetchError, type OAuthTokenClient } from './security.ts';
-import { extraHeaders, URL_TARGETS_ONLY, type DeliveryTarget, type TargetResolver } from './targets.ts';
+import { extraHeaders, PROFILE_TARGET_PREFIX, URL_TARGETS_ONLY, type DeliveryTarget, type TargetResolver } from './targets.ts';
+import { parseRecent, rateAllowance, rateOpensAt, rateStateAt, spendRate, type RateState } from './rate-limit.ts';
 import { nextAttemptAt } from './retry-policy.ts';
 
 /** A webhook claim's lease, renewed by the heartbeat while its request runs. */
@@ -66,6 +74,21 @@ const WAITING_SQL = sql<boolean>`state in ('PENDING', 'RETRYING')`;
 const TARGET_SCAN_LIMIT = 64;
 /** Due deliveries read per query when targets are found from due rows. */
 const DUE_PAGE = 1_000;
+/** Advisory lock class (the two-key form, a key space apart from single-key locks) for claims per profile target. */
+const TARGET_LOCK_CLASS = 0x686b6c; // "hkl"
+
+/** A profile target's limits, held across every worker process. */
+interface SharedLimits {
+  window: number;
+  /** Requests per second, or null when the profile sets none. */
+  rateLimit: number | null;
+}
+
+/** The claim's view of one shared target: room in its window and, with a rate limit, its rate state. */
+interface SharedState extends SharedLimits {
+  room: number;
+  rate: RateState | null;
+}
 
 export class Dispatcher {
   readonly owner = randomUUID();
@@ -107,6 +130,7 @@ export class Dispatcher {
   }
 
   pass = async (now: number): Promise<PassResult> => {
+    if (process.env.DEBUG_RATE) console.error('PASS', Date.now(), now);
     const formed = await formDeliveries(this.db, this.profile, now, {
       bucketSize: this.options.bucketSize,
       bucketSizeOf: async (trx, target) => {
@@ -115,7 +139,9 @@ export class Dispatcher {
       },
       limit: Math.max(1000, this.options.bucketSize * 10),
     });
-    const claimed = await this.claim(now);
+    const t1 = Date.now();
+    const { claimed, rateWakeAt } = await this.claim(now);
+    const t2 = Date.now();
     for (const delivery of claimed) this.start(delivery);
     // The states are literals so SQLite can use the partial index deliveries_due (a bound
     // parameter cannot prove the index's WHERE): one index seek, however large the backlog.
@@ -125,18 +151,33 @@ export class Dispatcher {
       .where(WAITING_SQL)
       .where('next_attempt_at', '>', now)
       .executeTakeFirst();
-    return { more: formed.more, nextDueAt: next?.due == null ? null : Number(next.due) };
+    const due = next?.due == null ? null : Number(next.due);
+    // A target held back by its rate limit: claim again when its bucket has refilled (not before).
+    const nextDueAt = rateWakeAt === null ? due : due === null ? rateWakeAt : Math.min(due, rateWakeAt);
+    if (process.env.DEBUG_RATE) console.error('END', Date.now(), 'form', t1 - now, 'claim', t2 - t1, 'rest', Date.now() - t2, 'next', nextDueAt === null ? null : nextDueAt - Date.now(), claimed.length);
+    return { more: formed.more, nextDueAt };
   };
 
-  private async claim(now: number): Promise<Claimed[]> {
+  private async claim(now: number): Promise<{ claimed: Claimed[]; rateWakeAt: number | null }> {
     const free = this.options.maxInFlight - this.inFlight;
-    if (free <= 0) return [];
+    if (free <= 0) return { claimed: [], rateWakeAt: null };
     return this.db.transaction().execute(async (trx) => {
       const targets = await this.claimableTargets(trx, now, free);
-      if (targets.length === 0) return [];
-      const candidates = await this.candidates(trx, now, targets, free);
-      const chosen = this.choose(candidates, free);
-      if (chosen.length === 0) return [];
+      if (targets.length === 0) return { claimed: [], rateWakeAt: null };
+      const shared = await this.sharedState(trx, now, targets);
+      const room = new Map<string, number>();
+      for (const target of targets) {
+        const state = shared.get(target);
+        const allowed = state?.rate ? Math.min(state.room, rateAllowance(state.rateLimit!, state.rate)) : state?.room;
+        room.set(target, allowed ?? this.windowOf(target) - (this.inFlightByTarget.get(target) ?? 0));
+      }
+      // One candidate more than a rate-limited target may take tells whether its rate held it back.
+      const readLimit = (target: string) => {
+        const state = shared.get(target);
+        return state?.rate && room.get(target)! < state.room ? room.get(target)! + 1 : room.get(target)!;
+      };
+      const candidates = await this.candidates(trx, now, targets, free, readLimit);
+      const chosen = this.choose(candidates, free, room);
       const claimed: Claimed[] = [];
       for (const chunk of chunkRows(chosen.map((id) => ({ id })), this.profile)) {
         const rows = await trx
@@ -149,8 +190,91 @@ export class Dispatcher {
           .execute();
         claimed.push(...rows);
       }
-      return claimed;
+      const rateWakeAt = await this.spendRates(trx, shared, candidates, claimed);
+      return { claimed, rateWakeAt };
     });
+  }
+
+  /**
+   * For the profile targets among `targets`: their room (windowSize minus every process's leased
+   * deliveries) and their tokens, read under a per-target lock that this transaction holds until
+   * it commits, so the claim that follows is the only one for those targets meanwhile.
+   */
+  private async sharedState(trx: Transaction<Database>, now: number, targets: string[]): Promise<Map<string, SharedState>> {
+    const limits = new Map<string, SharedLimits>();
+    for (const target of targets) {
+      if (!target.startsWith(PROFILE_TARGET_PREFIX)) continue;
+      const resolved = await this.targets.deliveryTarget(trx, target);
+      // A deleted profile's deliveries fail without a request: no limits to hold.
+      if (!resolved || resolved === 'gone') continue;
+      limits.set(target, { window: resolved.window ?? this.options.window, rateLimit: resolved.rateLimit ?? null });
+    }
+    const states = new Map<string, SharedState>();
+    if (limits.size === 0) return states;
+    const names = [...limits.keys()];
+    if (this.profile.multiProcess) {
+      // In one key order, so two claims never wait on each other's locks in a cycle. A hash
+      // collision only makes two targets share a lock.
+      await sql`select pg_advisory_xact_lock(${TARGET_LOCK_CLASS}, k) from (select distinct hashtext(t) as k from unnest(${names}::text[]) as t order by k) as keys`.execute(trx);
+    }
+    // Written exactly as the partial index deliveries_leased, so this is a range scan of leases.
+    const leased = await sql<{ target_url: string; n: number | string }>`
+      select target_url, count(*) as n from deliveries
+      where lease_until is not null and state in ('PENDING', 'RETRYING') and substr(target_url, 1, 8) = 'profile:'
+        and target_url in (${sql.join(names)}) and lease_until > ${now}
+      group by target_url`.execute(trx);
+    const inFlight = new Map(leased.rows.map((r) => [r.target_url, Number(r.n)]));
+    const rated = names.filter((t) => limits.get(t)!.rateLimit !== null);
+    // The rate is counted at the time of the claim, not of the pass (which began before forming
+    // deliveries and waiting for the locks): the requests go out right after it commits.
+    const claimedAt = this.clock.now();
+    const stored = rated.length
+      ? new Map((await trx.selectFrom('target_limits').select(['target', 'tokens', 'refilled_at', 'recent']).where('target', 'in', rated).execute()).map((r) => [r.target, r]))
+      : new Map();
+    for (const [target, limit] of limits) {
+      const row = stored.get(target);
+      const rate =
+        limit.rateLimit === null
+          ? null
+          : rateStateAt(limit.rateLimit, row ? { tokens: Number(row.tokens), refilledAt: Number(row.refilled_at), recent: parseRecent(row.recent) } : null, claimedAt);
+      states.set(target, { ...limit, room: Math.max(0, limit.window - (inFlight.get(target) ?? 0)), rate });
+    }
+    return states;
+  }
+
+  /**
+   * Records the requests claimed for each rate-limited target, and says when the first target its
+   * rate held back (more candidates than it could take) may be claimed for again.
+   */
+  private async spendRates(trx: Transaction<Database>, shared: Map<string, SharedState>, candidates: Candidate[], claimed: Claimed[]): Promise<number | null> {
+    const taken = new Map<string, number>();
+    for (const c of claimed) taken.set(c.target_url, (taken.get(c.target_url) ?? 0) + 1);
+    const offered = new Map<string, number>();
+    for (const c of candidates) offered.set(c.target_url, (offered.get(c.target_url) ?? 0) + 1);
+    let wakeAt: number | null = null;
+    const rows: Array<{ target: string; tokens: number; refilled_at: number; recent: string }> = [];
+    for (const [target, state] of shared) {
+      if (!state.rate) continue;
+      const took = taken.get(target) ?? 0;
+      const after = spendRate(state.rate, took);
+      if (took > 0) rows.push({ target, tokens: after.tokens, refilled_at: after.refilledAt, recent: JSON.stringify(after.recent) });
+      if (process.env.DEBUG_RATE) console.error('RATE', Date.now(), state.rate.refilledAt, state.rate.tokens.toFixed(2), after.recent.reduce((n, [, c]) => n + c, 0), took, offered.get(target) ?? 0, state.room);
+      // Held back by the rate rather than the window, the global cap or a lack of due work.
+      if ((offered.get(target) ?? 0) > took && took < state.room && rateAllowance(state.rateLimit!, after) === 0) {
+        const at = rateOpensAt(state.rateLimit!, after);
+        wakeAt = wakeAt === null ? at : Math.min(wakeAt, at);
+      }
+    }
+    if (rows.length) {
+      await trx
+        .insertInto('target_limits')
+        .values(rows)
+        .onConflict((oc) =>
+          oc.column('target').doUpdateSet((eb) => ({ tokens: eb.ref('excluded.tokens'), refilled_at: eb.ref('excluded.refilled_at'), recent: eb.ref('excluded.recent') })),
+        )
+        .execute();
+    }
+    return wakeAt;
   }
 
   /**
@@ -208,7 +332,7 @@ export class Dispatcher {
    * from one lane, so no more are read. Each lane is one range of the covering index
    * deliveries_lane: this reads neither the backlog behind a window nor any delivery row.
    */
-  private async candidates(trx: Transaction<Database>, now: number, targets: string[], free: number): Promise<Candidate[]> {
+  private async candidates(trx: Transaction<Database>, now: number, targets: string[], free: number, limitOf: (target: string) => number): Promise<Candidate[]> {
     // Same rows either way (attempts is never null); the operator is the one the planner matches
     // to the index expression, or it filters the target's whole backlog (see DialectProfile).
     const test = sql.raw(this.profile.booleanIndexTest);
@@ -218,19 +342,20 @@ export class Dispatcher {
         where state in ('PENDING', 'RETRYING') and target_url = ${url} and (attempts = 0) ${test} ${sql.lit(fresh)}
           and next_attempt_at <= ${now} and (lease_until is null or lease_until < ${now})
         order by next_attempt_at, id
-        limit ${Math.min(free, this.windowOf(url) - (this.inFlightByTarget.get(url) ?? 0))}) as lane`;
+        limit ${Math.min(free, limitOf(url))}) as lane`;
     const rows: Array<Candidate & { next_attempt_at: number }> = [];
     // SQLite allows 500 terms in a compound SELECT: two lanes per target, 200 targets a statement.
-    for (let i = 0; i < targets.length; i += 200) {
-      const lanes = targets.slice(i, i + 200).flatMap((url) => [lane(url, true), lane(url, false)]);
+    const open = targets.filter((url) => Math.min(free, limitOf(url)) > 0);
+    for (let i = 0; i < open.length; i += 200) {
+      const lanes = open.slice(i, i + 200).flatMap((url) => [lane(url, true), lane(url, false)]);
       const result = await sql<Candidate & { next_attempt_at: number }>`${sql.join(lanes, sql` union all `)}`.execute(trx);
       rows.push(...result.rows);
     }
     return rows.sort((a, b) => Number(a.next_attempt_at) - Number(b.next_attempt_at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  /** Per target: alternate fresh and retry lanes up to the free window; overall: the global cap. */
-  private choose(candidates: Candidate[], free: number): string[] {
+  /** Per target: alternate fresh and retry lanes up to its room (window, tokens); overall: the global cap. */
+  private choose(candidates: Candidate[], free: number, roomOf: Map<string, number>): string[] {
     const lanes = new Map<string, { fresh: string[]; retry: string[] }>();
     for (const c of candidates) {
       let lane = lanes.get(c.target_url);
@@ -239,7 +364,7 @@ export class Dispatcher {
     }
     const chosen: string[] = [];
     for (const [target, lane] of lanes) {
-      let room = this.windowOf(target) - (this.inFlightByTarget.get(target) ?? 0);
+      let room = roomOf.get(target) ?? 0;
       while (room > 0 && chosen.length < free && (lane.fresh.length || lane.retry.length)) {
         const fromFresh = lane.fresh.length > 0 && (lane.retry.length === 0 || room % 2 === 0);
         chosen.push((fromFresh ? lane.fresh : lane.retry).shift()!);

@@ -69,7 +69,9 @@ export async function formDeliveries(db: Kysely<Database>, profile: DialectProfi
     const deliveries: Database['deliveries'][] = [];
     const members: Array<{ deliveryId: string; outboxIds: number[] }> = [];
     for (const group of groups.values()) {
-      const bucketSize = (await options.bucketSizeOf?.(trx, group[0].target_url)) ?? options.bucketSize;
+      const targetBucket = (await options.bucketSizeOf?.(trx, group[0].target_url)) ?? options.bucketSize;
+      // A payload family may carry fewer events per request than any bucket (a CLICK is one object per request).
+      const bucketSize = Math.min(targetBucket, PAYLOADS[group[0].family].maxPerDelivery ?? targetBucket);
       for (let i = 0; i < group.length; i += bucketSize) {
         const bucket = group.slice(i, i + bucketSize);
         const first = bucket[0];

@@ -8,6 +8,8 @@
  * (inbound messages, clicks). The outbox's `report_id` is the event's id within its family.
  */
 import type { Kysely } from 'kysely';
+import { CLICK_PAYLOAD } from '../clicks/click-shape.ts';
+import { MO_PAYLOAD } from '../inbound/mo-shape.ts';
 import { toXml } from '../lib/xml.ts';
 import { loadReportViews, REPORT_XML_ROOT, renderReport, type ReportShape } from '../messaging/report-shape.ts';
 import type { Database, PayloadFamily } from '../store/schema.ts';
@@ -16,6 +18,8 @@ export interface PayloadKind {
   /** The events with these ids, by id (ids that no longer exist are simply absent). */
   load(db: Kysely<Database>, ids: number[]): Promise<Map<number, unknown>>;
   render(contentType: string, events: unknown[]): string;
+  /** Most events one delivery may carry, whatever the bucket size (1 for single-object payloads such as CLICK). */
+  maxPerDelivery?: number;
 }
 
 function reportPayload(shape: ReportShape): PayloadKind {
@@ -33,6 +37,8 @@ function reportPayload(shape: ReportShape): PayloadKind {
 export const PAYLOADS: Record<PayloadFamily, PayloadKind> = {
   'sms-v2': reportPayload('v2'),
   'sms-v3': reportPayload('v3'),
+  'sms-mo': MO_PAYLOAD,
+  'sms-click': CLICK_PAYLOAD,
 };
 
 export const renderDeliveryBody = (family: PayloadFamily, contentType: string, events: unknown[]): string => PAYLOADS[family].render(contentType, events);

@@ -16,8 +16,19 @@ export interface DeliveryTarget {
   connectTimeoutMs?: number;
   readTimeoutMs?: number;
   bucketSize?: number;
+  /** Most requests in flight at once, across every worker process (shared through the database). */
   window?: number;
+  /** Most requests started per second, across every worker process (shared through the database). */
+  rateLimit?: number;
 }
+
+/**
+ * Targets that are notification profiles start with this. Their window and rate limit hold across
+ * all worker processes together (the dispatcher's claim counts and meters them in the database);
+ * per-message URL targets have per-process windows. The partial index deliveries_leased
+ * (migration 0007) holds leased deliveries of these targets only.
+ */
+export const PROFILE_TARGET_PREFIX = 'profile:';
 
 /** The subscriptions module, as the dispatcher sees it (implemented by SubscriptionDirectory). */
 export interface TargetResolver {

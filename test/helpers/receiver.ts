@@ -10,6 +10,8 @@ export interface Received {
   headers: IncomingHttpHeaders;
   body: string;
   at: number;
+  /** The sender's port on its connection (which process sent it can be told from this). */
+  remotePort?: number;
 }
 
 export type Respond = (req: Received, index: number) => { status?: number; delayMs?: number; hang?: boolean; body?: string };
@@ -27,7 +29,7 @@ export class Receiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const received: Received = { path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() };
+        const received: Received = { path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now(), remotePort: req.socket.remotePort };
         const index = this.requests.push(received) - 1;
         const answer = this.respond(received, index);
         this.notify();

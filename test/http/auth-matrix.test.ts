@@ -154,6 +154,8 @@ const ids = {
   spareProfile: '',
   targetSubscription: '',
   spareSubscription: '',
+  targetNumber: '',
+  spareNumber: '',
 };
 
 /** Subscriptions API set-up (every principal here is in the default account). */
@@ -172,6 +174,14 @@ async function newSubscription(): Promise<string> {
   const subscriptionId = uniq('matrix-sub');
   await asAdmin('POST', '/subscriptions/1/subscription/SMS', { subscriptionId, events: ['DELIVERY'], profile: { profileId: ids.targetProfile } }, 201);
   return subscriptionId;
+}
+
+/** Numbers are global: each registration needs a number nobody holds yet. */
+const freshNumber = () => `4179${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+async function newNumber(): Promise<string> {
+  const number = freshNumber();
+  await asAdmin('POST', '/hookline/1/numbers', { number, keywords: ['MATRIX'] }, 201);
+  return number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -369,6 +379,36 @@ const FIXTURES: Record<string, Fixture> = {
       return { path: `/subscriptions/1/subscription/SMS/${subscriptionId}`, check: (body) => assert.equal(body.subscriptionId, subscriptionId) };
     },
   },
+
+  'GET /hookline/1/numbers': { status: 200, request: () => ({ path: '/hookline/1/numbers', check: hasList('results') }) },
+  'POST /hookline/1/numbers': {
+    status: 201,
+    request: () => {
+      const number = freshNumber();
+      return { path: '/hookline/1/numbers', body: { number, keywords: ['matrix'] }, check: (body) => assert.deepEqual([body.number, body.keywords], [number, ['MATRIX']]) };
+    },
+  },
+  'GET /hookline/1/numbers/:number': { status: 200, request: () => ({ path: `/hookline/1/numbers/${ids.targetNumber}`, check: (body) => assert.equal(body.number, ids.targetNumber) }) },
+  'DELETE /hookline/1/numbers/:number': {
+    status: 200,
+    request: async (fresh) => {
+      const number = fresh ? await newNumber() : ids.spareNumber;
+      return { path: `/hookline/1/numbers/${number}`, check: (body) => assert.deepEqual(body, { number }) };
+    },
+  },
+  // Every principal here is in the default account, which owns targetNumber: each success adds one inbound message.
+  'POST /hookline/1/simulator/inbound': {
+    status: 200,
+    request: () => ({
+      path: '/hookline/1/simulator/inbound',
+      body: { from: TO, to: ids.targetNumber, text: 'matrix hello' },
+      check: (body) => assert.deepEqual([typeof body.messageId, body.keyword, body.cleanText], ['string', 'MATRIX', 'hello']),
+    }),
+  },
+  'GET /sms/1/inbox/reports': {
+    status: 200,
+    request: () => ({ path: '/sms/1/inbox/reports', check: (body) => assert.deepEqual([Array.isArray(body.results), typeof body.pendingMessageCount], [true, 'number']) }),
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -536,6 +576,10 @@ describe('authentication matrix', () => {
     ids.spareProfile = await newProfile();
     ids.targetSubscription = await newSubscription();
     ids.spareSubscription = await newSubscription();
+
+    // Numbers of the default account for the number and simulator routes.
+    ids.targetNumber = await newNumber();
+    ids.spareNumber = await newNumber();
 
     // Past the credential cache: revocations must show from here on.
     clock.advance(CREDENTIAL_CACHE_MS + 1);

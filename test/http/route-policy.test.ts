@@ -1,7 +1,7 @@
 /**
  * The route policy table (src/auth/route-policy.ts) against the routes a real gateway registers:
  * every registered route has an entry, every entry is a registered route, the public routes are
- * exactly the intended four, and those four ignore whatever Authorization header comes along
+ * exactly the intended five, and they ignore whatever Authorization header comes along
  * (the official SDK sends `Authorization: undefined` to them).
  *
  * The registered routes are read from the outside: Fastify's `printRoutes` tree is parsed and
@@ -20,7 +20,7 @@ import { createTestDatabase } from '../helpers/database.ts';
 import { startGateway, TEST_ADMIN, TEST_API_KEY, tempDir, type TestGateway } from '../helpers/hookline.ts';
 import { LEGACY_UNAUTHORIZED, qs, rawApi, V3_UNAUTHORIZED } from './support.ts';
 
-const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'POST /auth/1/session', 'POST /auth/1/oauth2/token'];
+const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'POST /auth/1/session', 'POST /auth/1/oauth2/token', 'GET /t/:code'];
 
 /**
  * `METHOD /url` for every route the server answers, HEAD included, from the `printRoutes` tree.
@@ -87,7 +87,7 @@ describe('route policy table', () => {
     assert.deepEqual(registered.filter((r) => !r.startsWith('HEAD ')).sort(), Object.keys(ROUTE_POLICIES).sort());
   });
 
-  it('the public routes are exactly health, readiness, session create and token create', () => {
+  it('the public routes are exactly health, readiness, session create, token create and the short links', () => {
     const publicKeys = Object.entries(ROUTE_POLICIES)
       .filter(([, policy]) => policy.access === 'public')
       .map(([key]) => key);
@@ -104,13 +104,17 @@ describe('route policy table', () => {
     }
   });
 
-  it('account management is for people: api-keys and /hookline/1/ take Basic, IBSSO, OAuth2 and account-management:manage only', () => {
-    const management = Object.keys(ROUTE_POLICIES).filter((key) => / \/(settings\/2\/api-keys|hookline\/1\/)/.test(key));
+  it('account management is for people: api-keys and /hookline/1/ (but numbers and the simulator) take Basic, IBSSO, OAuth2 and account-management:manage only', () => {
+    const management = Object.keys(ROUTE_POLICIES).filter((key) => / \/(settings\/2\/api-keys|hookline\/1\/(?!numbers|simulator\/))/.test(key));
     assert.equal(management.length, 19);
     for (const key of management) {
       assert.deepEqual([...(ROUTE_POLICIES[key].schemes ?? [])].sort(), ['basic', 'bearer', 'ibsso'], key);
       assert.deepEqual(ROUTE_POLICIES[key].access, { anyOf: ['account-management:manage'] }, key);
     }
+    // Numbers and the simulator's inbound endpoint: numbers:manage, every scheme (see route-policy.ts).
+    const numbers = Object.keys(ROUTE_POLICIES).filter((key) => / \/hookline\/1\/(numbers|simulator\/)/.test(key));
+    assert.deepEqual(numbers.sort(), ['DELETE /hookline/1/numbers/:number', 'GET /hookline/1/numbers', 'GET /hookline/1/numbers/:number', 'POST /hookline/1/numbers', 'POST /hookline/1/simulator/inbound']);
+    for (const key of numbers) assert.deepEqual(ROUTE_POLICIES[key], { access: { anyOf: ['numbers:manage'] } }, key);
     // Ending a session is for the session itself (the spec's only security is IBSSOTokenHeader).
     assert.deepEqual(ROUTE_POLICIES['DELETE /auth/1/session'], { access: 'signed-in', schemes: ['ibsso'], throttle: { limit: 10, windowMs: 1_000 } });
   });
@@ -130,6 +134,7 @@ describe('route policy table', () => {
       'GET /sms/3/logs': ['sms:manage', 'sms:logs:read'],
       'GET /sms/1/reports': SEND,
       'GET /sms/3/reports': SEND,
+      'GET /sms/1/inbox/reports': ['inbound-message:read', 'sms:inbound-message:read', 'sms:manage'],
     };
     const smsKeys = Object.keys(ROUTE_POLICIES).filter((key) => / \/sms\//.test(key));
     assert.deepEqual(smsKeys.sort(), Object.keys(expected).sort());

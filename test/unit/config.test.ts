@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
-import { CONFIG_ENV_NAMES, ConfigError, DEFAULTS, loadConfig } from '../../src/config.ts';
+import { CONFIG_ENV_NAMES, ConfigError, DEFAULTS, listenUrl, loadConfig } from '../../src/config.ts';
 
 describe('config', () => {
   it('applies every default from an empty environment', () => {
@@ -51,6 +51,19 @@ describe('config', () => {
     for (const env of [{ PORT: 'abc' }, { PORT: '70000' }, { RETRY_MINUTE_MS: '0' }, { WEBHOOK_ALLOW_PRIVATE: 'maybe' }, { SIMULATOR_PRICE: '-1' }, { LOG_LEVEL: 'loud' }, { DATABASE_URL: 'mysql://x' }]) {
       const name = Object.keys(env)[0];
       assert.throws(() => loadConfig(env), (e: Error) => e instanceof ConfigError && e.message.includes(name));
+    }
+  });
+
+  it('PUBLIC_BASE_URL: by default the listen address; else an http(s) URL, kept without a trailing slash', () => {
+    assert.equal(loadConfig({}).publicBaseUrl, null, 'null: http://HOST:PORT, completed with the bound port at start');
+    assert.equal(DEFAULTS.publicBaseUrl, null);
+    assert.equal(listenUrl('127.0.0.1', 8080), 'http://127.0.0.1:8080');
+    assert.equal(listenUrl('::1', 8080), 'http://[::1]:8080');
+    assert.equal(loadConfig({ PUBLIC_BASE_URL: 'https://links.example.com/' }).publicBaseUrl, 'https://links.example.com');
+    assert.equal(loadConfig({ PUBLIC_BASE_URL: 'http://Go.Example:8443/hookline//' }).publicBaseUrl, 'http://go.example:8443/hookline');
+    assert.equal(loadConfig({ PUBLIC_BASE_URL: 'https://s.example:443' }).publicBaseUrl, 'https://s.example');
+    for (const bad of ['links.example.com', 'ftp://links.example.com', 'https://links.example.com/?a=1', 'https://links.example.com/#x', 'https://u:p@links.example.com', 'https://', 'not a url']) {
+      assert.throws(() => loadConfig({ PUBLIC_BASE_URL: bad }), (e: Error) => e instanceof ConfigError && e.message.includes('PUBLIC_BASE_URL'), bad);
     }
   });
 
