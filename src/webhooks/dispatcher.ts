@@ -11,9 +11,10 @@
  * Profile targets: their windowSize and rateLimit hold across all worker processes together.
  * The claim counts the target's leased deliveries in the database (every process's in-flight
  * requests) and spends from the target's rate state in target_limits (rate-limit.ts), in the
- * claim's own transaction; on PostgreSQL an advisory lock per target serialises claims for it, so
- * two workers cannot both take the last slot or the last request of a second. Per-message URL
- * targets keep per-process windows.
+ * claim's own transaction; on PostgreSQL a transaction-scoped advisory lock per target (taken
+ * with try: a target another worker is claiming for is skipped this pass) makes each claim the
+ * only one for its targets, so two workers cannot both take the last slot or the last request
+ * of a second. Per-message URL targets keep per-process windows.
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
@@ -26,7 +27,7 @@ import type { ErrorClass, HttpSender, SendResult } from './http-sender.ts';
 import { formDeliveries } from './outbox.ts';
 import { basicAuthorization, bearerAuthorization, signatureFor, TokenFetchError, type OAuthTokenClient } from './security.ts';
 import { extraHeaders, PROFILE_TARGET_PREFIX, URL_TARGETS_ONLY, type DeliveryTarget, type TargetResolver } from './targets.ts';
-import { parseRecent, rateAllowance, rateOpensAt, rateStateAt, spendRate, type RateState } from './rate-limit.ts';
+import { LOOKAHEAD_MS, parseRecent, rateAllowance, rateLogMoved, rateOpensAt, rateStateForClaim, SLOT_MS, spendRate, WINDOW_MS, type RateState } from './rate-limit.ts';
 import { nextAttemptAt } from './retry-policy.ts';
 
 /** A webhook claim's lease, renewed by the heartbeat while its request runs. */
@@ -98,6 +99,11 @@ export class Dispatcher {
   private flushing: Promise<void> | null = null;
   private idle: Array<() => void> = [];
   private closed = false;
+  /**
+   * Rate-limited requests that left later than recorded (a busy event loop), per target:
+   * [recorded, sent]. Moved in the target's log at this worker's next claim for it.
+   */
+  private lateSends = new Map<string, Array<[number, number]>>();
   /** Rung when completions free a slot or unblock the next report of a message. */
   onProgress: () => void = () => {};
 
@@ -130,7 +136,6 @@ export class Dispatcher {
   }
 
   pass = async (now: number): Promise<PassResult> => {
-    if (process.env.DEBUG_RATE) console.error('PASS', Date.now(), now);
     const formed = await formDeliveries(this.db, this.profile, now, {
       bucketSize: this.options.bucketSize,
       bucketSizeOf: async (trx, target) => {
@@ -139,10 +144,8 @@ export class Dispatcher {
       },
       limit: Math.max(1000, this.options.bucketSize * 10),
     });
-    const t1 = Date.now();
-    const { claimed, rateWakeAt } = await this.claim(now);
-    const t2 = Date.now();
-    for (const delivery of claimed) this.start(delivery);
+    const { claimed, rateWakeAt, notBefore } = await this.claim(now);
+    for (const delivery of claimed) this.start(delivery, notBefore.get(delivery.target_url));
     // The states are literals so SQLite can use the partial index deliveries_due (a bound
     // parameter cannot prove the index's WHERE): one index seek, however large the backlog.
     const next = await this.db
@@ -152,18 +155,23 @@ export class Dispatcher {
       .where('next_attempt_at', '>', now)
       .executeTakeFirst();
     const due = next?.due == null ? null : Number(next.due);
-    // A target held back by its rate limit: claim again when its bucket has refilled (not before).
+    // A target held back by its rate limit: claim again as its budget opens (rate-limit.ts), not before.
     const nextDueAt = rateWakeAt === null ? due : due === null ? rateWakeAt : Math.min(due, rateWakeAt);
-    if (process.env.DEBUG_RATE) console.error('END', Date.now(), 'form', t1 - now, 'claim', t2 - t1, 'rest', Date.now() - t2, 'next', nextDueAt === null ? null : nextDueAt - Date.now(), claimed.length);
     return { more: formed.more, nextDueAt };
   };
 
-  private async claim(now: number): Promise<{ claimed: Claimed[]; rateWakeAt: number | null }> {
+  /**
+   * Claims what may go now. `notBefore`: per rate-limited target, when its requests were recorded
+   * as sent (rate-limit.ts), which they wait for; `rateWakeAt`: when a target its rate held back
+   * may be claimed for again (a little ahead, as rate-limit.ts allows).
+   */
+  private async claim(now: number): Promise<{ claimed: Claimed[]; rateWakeAt: number | null; notBefore: Map<string, number> }> {
     const free = this.options.maxInFlight - this.inFlight;
-    if (free <= 0) return { claimed: [], rateWakeAt: null };
+    const nothing = { claimed: [], rateWakeAt: null, notBefore: new Map<string, number>() };
+    if (free <= 0) return nothing;
     return this.db.transaction().execute(async (trx) => {
       const targets = await this.claimableTargets(trx, now, free);
-      if (targets.length === 0) return { claimed: [], rateWakeAt: null };
+      if (targets.length === 0) return nothing;
       const shared = await this.sharedState(trx, now, targets);
       const room = new Map<string, number>();
       for (const target of targets) {
@@ -191,14 +199,16 @@ export class Dispatcher {
         claimed.push(...rows);
       }
       const rateWakeAt = await this.spendRates(trx, shared, candidates, claimed);
-      return { claimed, rateWakeAt };
+      const notBefore = new Map<string, number>();
+      for (const [target, state] of shared) if (state.rate) notBefore.set(target, state.rate.refilledAt);
+      return { claimed, rateWakeAt, notBefore };
     });
   }
 
   /**
    * For the profile targets among `targets`: their room (windowSize minus every process's leased
-   * deliveries) and their tokens, read under a per-target lock that this transaction holds until
-   * it commits, so the claim that follows is the only one for those targets meanwhile.
+   * deliveries) and rate state, read under a per-target lock (PostgreSQL) that this transaction
+   * holds until it commits, so the claim that follows is the only one for those targets meanwhile.
    */
   private async sharedState(trx: Transaction<Database>, now: number, targets: string[]): Promise<Map<string, SharedState>> {
     const limits = new Map<string, SharedLimits>();
@@ -211,11 +221,16 @@ export class Dispatcher {
     }
     const states = new Map<string, SharedState>();
     if (limits.size === 0) return states;
-    const names = [...limits.keys()];
+    let names = [...limits.keys()];
     if (this.profile.multiProcess) {
-      // In one key order, so two claims never wait on each other's locks in a cycle. A hash
-      // collision only makes two targets share a lock.
-      await sql`select pg_advisory_xact_lock(${TARGET_LOCK_CLASS}, k) from (select distinct hashtext(t) as k from unnest(${names}::text[]) as t order by k) as keys`.execute(trx);
+      // A target whose lock another worker holds is being claimed for right now: it is left to
+      // that worker this pass (room 0), so claims never wait for each other, nor deadlock. A
+      // hash collision only makes two targets share a lock.
+      const locks = await sql<{ target: string; locked: boolean }>`
+        select t as target, pg_try_advisory_xact_lock(${TARGET_LOCK_CLASS}, hashtext(t)) as locked from unnest(${names}::text[]) as t`.execute(trx);
+      for (const { target, locked } of locks.rows) if (!locked) states.set(target, { ...limits.get(target)!, room: 0, rate: null });
+      names = names.filter((t) => !states.has(t));
+      if (names.length === 0) return states;
     }
     // Written exactly as the partial index deliveries_leased, so this is a range scan of leases.
     const leased = await sql<{ target_url: string; n: number | string }>`
@@ -225,18 +240,22 @@ export class Dispatcher {
       group by target_url`.execute(trx);
     const inFlight = new Map(leased.rows.map((r) => [r.target_url, Number(r.n)]));
     const rated = names.filter((t) => limits.get(t)!.rateLimit !== null);
-    // The rate is counted at the time of the claim, not of the pass (which began before forming
-    // deliveries and waiting for the locks): the requests go out right after it commits.
+    // The rate is counted from the time of the claim, not of the pass (which began before forming
+    // deliveries); the requests then wait for the time they are recorded at (rate-limit.ts).
     const claimedAt = this.clock.now();
     const stored = rated.length
       ? new Map((await trx.selectFrom('target_limits').select(['target', 'tokens', 'refilled_at', 'recent']).where('target', 'in', rated).execute()).map((r) => [r.target, r]))
       : new Map();
-    for (const [target, limit] of limits) {
+    for (const target of names) {
+      const limit = limits.get(target)!;
       const row = stored.get(target);
-      const rate =
-        limit.rateLimit === null
-          ? null
-          : rateStateAt(limit.rateLimit, row ? { tokens: Number(row.tokens), refilledAt: Number(row.refilled_at), recent: parseRecent(row.recent) } : null, claimedAt);
+      let rate: RateState | null = null;
+      if (limit.rateLimit !== null) {
+        const late = this.lateSends.get(target) ?? [];
+        this.lateSends.delete(target);
+        const saved = row ? rateLogMoved({ tokens: Number(row.tokens), refilledAt: Number(row.refilled_at), recent: parseRecent(row.recent) }, late) : null;
+        rate = rateStateForClaim(limit.rateLimit, saved, claimedAt);
+      }
       states.set(target, { ...limit, room: Math.max(0, limit.window - (inFlight.get(target) ?? 0)), rate });
     }
     return states;
@@ -258,10 +277,9 @@ export class Dispatcher {
       const took = taken.get(target) ?? 0;
       const after = spendRate(state.rate, took);
       if (took > 0) rows.push({ target, tokens: after.tokens, refilled_at: after.refilledAt, recent: JSON.stringify(after.recent) });
-      if (process.env.DEBUG_RATE) console.error('RATE', Date.now(), state.rate.refilledAt, state.rate.tokens.toFixed(2), after.recent.reduce((n, [, c]) => n + c, 0), took, offered.get(target) ?? 0, state.room);
       // Held back by the rate rather than the window, the global cap or a lack of due work.
       if ((offered.get(target) ?? 0) > took && took < state.room && rateAllowance(state.rateLimit!, after) === 0) {
-        const at = rateOpensAt(state.rateLimit!, after);
+        const at = rateOpensAt(state.rateLimit!, after) - LOOKAHEAD_MS;
         wakeAt = wakeAt === null ? at : Math.min(wakeAt, at);
       }
     }
@@ -375,14 +393,28 @@ export class Dispatcher {
     return chosen;
   }
 
-  private start(delivery: Claimed): void {
+  /** Sends a claimed delivery, at once or (claimed ahead of its rate limit) at `notBefore`. */
+  private start(delivery: Claimed, notBefore?: number): void {
     this.inFlight++;
     this.inFlightByTarget.set(delivery.target_url, (this.inFlightByTarget.get(delivery.target_url) ?? 0) + 1);
-    const startedAt = this.clock.now();
-    void this.attempt(delivery, startedAt).then((result) => {
-      this.pending.push({ delivery, startedAt, result });
-      this.scheduleFlush();
-    });
+    const wait = notBefore === undefined ? 0 : notBefore - this.clock.now();
+    const send = () => {
+      const startedAt = this.clock.now();
+      if (notBefore !== undefined && startedAt - notBefore > SLOT_MS) this.noteLateSend(delivery.target_url, notBefore, startedAt);
+      void this.attempt(delivery, startedAt).then((result) => {
+        this.pending.push({ delivery, startedAt, result });
+        this.scheduleFlush();
+      });
+    };
+    if (wait > 0) setTimeout(send, wait);
+    else send();
+  }
+
+  private noteLateSend(target: string, recorded: number, sent: number): void {
+    // Only what can still be in a log matters; a worker that stops claiming for the target keeps little.
+    const late = (this.lateSends.get(target) ?? []).filter(([, at]) => at > sent - WINDOW_MS);
+    late.push([recorded, sent]);
+    this.lateSends.set(target, late);
   }
 
   /** One attempt: to the URL as it is, or through the target's notification profile and its security. */

@@ -10,19 +10,31 @@
  *    with load (a busy event loop, a new connection): the receiver's seconds hold at most
  *    rateLimit requests as long as that time varies by less than the margin. A late claim loses
  *    nothing: the budget is there until it is used or slides past.
+ *  - sending on the record: a claim's requests are recorded SEND_DELAY_MS after the claim and
+ *    wait until then, so they leave when the log says, however long the claim takes to commit
+ *    (within that delay). And a claim may use budget that opens within LOOKAHEAD_MS, recorded at
+ *    and waiting for that moment: a pass that takes a while to reach its claim (a busy database)
+ *    still sends when the budget opens, not a pass-time later. A request that still leaves late
+ *    (a busy event loop) is moved in the log to when it left, at its worker's next claim for the
+ *    target (rateLogMoved), so the budget it used comes back that much later too.
  *  - the pace: a token bucket refilled at PACE × rateLimit per second, holding up to a tenth of a
  *    second's requests, so requests are spread over the second instead of leaving in one burst
  *    when the budget opens. Faster than the limit, so a claim that comes late (a slow pass, a
  *    busy database) costs no throughput either: the log, not the bucket, is what holds the rate.
  *
- * Times are the claiming worker's clock; they never go back (a worker whose clock is behind
- * counts from the latest time stored), and a worker whose clock is ahead only makes others wait.
+ * Times are the claiming worker's clock and never go back: a worker whose clock is behind counts
+ * from the latest time stored. Workers' clocks d apart can let up to d × rateLimit extra requests
+ * into a second (keep them in sync, as leases need anyway).
  */
 
 /** The log's resolution: claim times are rounded up to it, so an entry slides out late, never early. */
 export const SLOT_MS = 10;
 /** The span the log limits to rateLimit requests: one second and a margin (see above). */
-export const WINDOW_MS = 1_050;
+export const WINDOW_MS = 1_025;
+/** How long after its claim a request is recorded, and sent (see above). */
+export const SEND_DELAY_MS = 20;
+/** How far ahead a claim may use budget that is about to open (see above). */
+export const LOOKAHEAD_MS = 50;
 /** The bucket refills this much faster than the limit (see above). */
 export const PACE = 1.25;
 
@@ -44,12 +56,31 @@ export interface RateState {
 
 const used = (s: RateState) => s.recent.reduce((n, [, count]) => n + count, 0);
 
-/** The state as of `now`: tokens refilled, requests older than WINDOW_MS dropped. No state yet: a full bucket, an empty log. */
+/**
+ * The state as of `now`: tokens refilled, requests older than WINDOW_MS dropped. A target that
+ * sent nothing in the last WINDOW_MS (or never) starts gently, with rateWakeLevel tokens rather
+ * than a full bucket: its first requests take longest to arrive (new connections), so they are
+ * the likeliest to bunch with later ones at the receiver.
+ */
 export function rateStateAt(rateLimit: number, stored: RateState | null, now: number): RateState {
-  if (!stored) return { tokens: rateBurst(rateLimit), refilledAt: now, recent: [] };
+  if (!stored) return { tokens: rateWakeLevel(rateLimit), refilledAt: now, recent: [] };
   const at = Math.max(now, stored.refilledAt);
-  const tokens = Math.min(rateBurst(rateLimit), stored.tokens + ((at - stored.refilledAt) * rateLimit * PACE) / 1000);
-  return { tokens, refilledAt: at, recent: stored.recent.filter(([t]) => t > at - WINDOW_MS) };
+  const recent = stored.recent.filter(([t]) => t > at - WINDOW_MS);
+  const cap = recent.length ? rateBurst(rateLimit) : rateWakeLevel(rateLimit);
+  const tokens = Math.min(cap, stored.tokens + ((at - stored.refilledAt) * rateLimit * PACE) / 1000);
+  return { tokens, refilledAt: at, recent };
+}
+
+/**
+ * The state to claim with at `now`: as of SEND_DELAY_MS later, or, when nothing may go then but
+ * will within LOOKAHEAD_MS of now, as of that moment. Requests claimed with it wait until its
+ * `refilledAt`.
+ */
+export function rateStateForClaim(rateLimit: number, stored: RateState | null, now: number): RateState {
+  const current = rateStateAt(rateLimit, stored, now + SEND_DELAY_MS);
+  if (rateAllowance(rateLimit, current) > 0) return current;
+  const opens = rateOpensAt(rateLimit, current);
+  return opens <= now + LOOKAHEAD_MS ? rateStateAt(rateLimit, current, opens) : current;
 }
 
 /** How many requests may be claimed now. */
@@ -80,6 +111,27 @@ export function rateOpensAt(rateLimit: number, s: RateState): number {
     byLog = t + WINDOW_MS;
   }
   return Math.max(byTokens, byLog);
+}
+
+/**
+ * The log with requests that left later than recorded moved to when they left: [recorded, sent]
+ * per request. A record that has slid out of the log already is added again at its sending time.
+ */
+export function rateLogMoved(s: RateState, moves: ReadonlyArray<readonly [recorded: number, sent: number]>): RateState {
+  if (moves.length === 0) return s;
+  const recent = s.recent.map(([t, n]): [number, number] => [t, n]);
+  const slot = (at: number) => Math.ceil(at / SLOT_MS) * SLOT_MS;
+  for (const [recorded, sent] of moves) {
+    const from = slot(recorded);
+    const to = slot(sent);
+    if (to <= from) continue;
+    const entry = recent.find(([t]) => t === from);
+    if (entry) entry[1]--;
+    const at = recent.findIndex(([t]) => t >= to);
+    if (at >= 0 && recent[at][0] === to) recent[at][1]++;
+    else recent.splice(at < 0 ? recent.length : at, 0, [to, 1]);
+  }
+  return { ...s, recent: recent.filter(([, n]) => n > 0) };
 }
 
 /** The stored form (target_limits.recent is JSON). */
