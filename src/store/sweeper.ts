@@ -39,31 +39,27 @@ export function createSweepPass(db: Kysely<Database>, profile: DialectProfile, r
       const result = await sql`delete from inbox_queue where id in (select id from inbox_queue where expires_at <= ${now} limit ${BATCH})`.execute(trx);
       return Number(result.numAffectedRows ?? 0);
     });
+    // Inbound messages and clicks, like messages, once no push of theirs is still waiting (outbox
+    // rows of events without a message carry minus the event's id; see OutboxTable.message_pk).
+    for (const [table, family, time] of [['inbound_messages', 'sms-mo', 'created_at'], ['clicks', 'sms-click', 'clicked_at']] as const) {
+      removed += await step(async (trx) => {
+        const result = await sql`
+          delete from ${sql.table(table)} where id in (
+            select e.id from ${sql.table(table)} e
+            where e.${sql.ref(time)} < ${cutoff}
+              and not exists (select 1 from outbox o where o.message_pk = -e.id and o.family = ${sql.lit(family)} and o.state in ('READY', 'BATCHED'))
+            limit ${BATCH})`.execute(trx);
+        return Number(result.numAffectedRows ?? 0);
+      });
+    }
     removed += await step(async (trx) => {
-      // Inbound messages, like messages, once no push of theirs is still waiting (outbox rows of
-      // events without a message carry minus the event's id; see OutboxTable.message_pk).
+      // Short links once their message is gone (the link then answers 404).
       const result = await sql`
-        delete from inbound_messages where id in (
-          select i.id from inbound_messages i
-          where i.created_at < ${cutoff}
-            and not exists (select 1 from outbox o where o.message_pk = -i.id and o.family = 'sms-mo' and o.state in ('READY', 'BATCHED'))
-          limit ${BATCH})`.execute(trx);
-      return Number(result.numAffectedRows ?? 0);
-    });
-    removed += await step(async (trx) => {
-      // Clicks likewise; and short links once their message is gone (the link then answers 404).
-      const clicks = await sql`
-        delete from clicks where id in (
-          select c.id from clicks c
-          where c.clicked_at < ${cutoff}
-            and not exists (select 1 from outbox o where o.message_pk = -c.id and o.family = 'sms-click' and o.state in ('READY', 'BATCHED'))
-          limit ${BATCH})`.execute(trx);
-      const links = await sql`
         delete from short_links where code in (
           select l.code from short_links l
           where l.created_at < ${cutoff} and not exists (select 1 from messages m where m.pk = l.message_pk)
           limit ${BATCH})`.execute(trx);
-      return Number(clicks.numAffectedRows ?? 0) + Number(links.numAffectedRows ?? 0);
+      return Number(result.numAffectedRows ?? 0);
     });
     removed += await step(async (trx) => {
       const old = await trx.selectFrom('deliveries').select('id').where('state', '=', 'DELIVERED').where('done_at', '<', cutoff).limit(BATCH).execute();

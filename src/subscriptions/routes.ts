@@ -9,8 +9,8 @@
  *  - subscription-routes.ts  `/subscriptions/1/subscription/{channel}[/{subscriptionId}]`
  *  - request-schemas.ts (what is accepted), views.ts (what is answered), persistence.ts (writes).
  *
- * Certificates (`/subscriptions/1/certificates…`) are not implemented; `clientCertificateId` is
- * stored as given.
+ * Certificates (`/subscriptions/1/certificates…`) are not built yet (README, "Not yet modelled");
+ * `clientCertificateId` is stored as given.
  */
 import type { FastifyInstance } from 'fastify';
 import type { SubscriptionApiDeps } from './persistence.ts';

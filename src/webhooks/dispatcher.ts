@@ -89,6 +89,8 @@ interface SharedLimits {
 interface SharedState extends SharedLimits {
   room: number;
   rate: RateState | null;
+  /** The rate state has late sends moved in it: store it even if nothing is claimed. */
+  moved?: boolean;
 }
 
 export class Dispatcher {
@@ -250,13 +252,15 @@ export class Dispatcher {
       const limit = limits.get(target)!;
       const row = stored.get(target);
       let rate: RateState | null = null;
+      let moved = false;
       if (limit.rateLimit !== null) {
         const late = this.lateSends.get(target) ?? [];
         this.lateSends.delete(target);
+        moved = Boolean(row) && late.length > 0;
         const saved = row ? rateLogMoved({ tokens: Number(row.tokens), refilledAt: Number(row.refilled_at), recent: parseRecent(row.recent) }, late) : null;
         rate = rateStateForClaim(limit.rateLimit, saved, claimedAt);
       }
-      states.set(target, { ...limit, room: Math.max(0, limit.window - (inFlight.get(target) ?? 0)), rate });
+      states.set(target, { ...limit, room: Math.max(0, limit.window - (inFlight.get(target) ?? 0)), rate, moved });
     }
     return states;
   }
@@ -276,7 +280,7 @@ export class Dispatcher {
       if (!state.rate) continue;
       const took = taken.get(target) ?? 0;
       const after = spendRate(state.rate, took);
-      if (took > 0) rows.push({ target, tokens: after.tokens, refilled_at: after.refilledAt, recent: JSON.stringify(after.recent) });
+      if (took > 0 || state.moved) rows.push({ target, tokens: after.tokens, refilled_at: after.refilledAt, recent: JSON.stringify(after.recent) });
       // Held back by the rate rather than the window, the global cap or a lack of due work.
       if ((offered.get(target) ?? 0) > took && took < state.room && rateAllowance(state.rateLimit!, after) === 0) {
         const at = rateOpensAt(state.rateLimit!, after) - LOOKAHEAD_MS;

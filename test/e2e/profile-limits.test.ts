@@ -308,14 +308,15 @@ async function run(t: TestContext, roles: Array<'all' | 'api' | 'worker'>, label
   stops.forEach((stop, i) => assert.equal(stop.code, 0, `${processes[i].role}: ${JSON.stringify(stop)}\n${processes[i].stderr()}`));
 }
 
-describe('notification profile windowSize and rateLimit', { timeout: 60_000 }, () => {
-  test('in one process', async (t) => {
+// Each part takes 15–30 s (processes starting, ~8 s of backlog, stopping); more on a busy machine.
+describe('notification profile windowSize and rateLimit', () => {
+  test('in one process', { timeout: 60_000 }, async (t) => {
     await run(t, ['all'], `one process (${TEST_BACKEND})`);
   });
 
   test(
     'across two worker processes on PostgreSQL',
-    { skip: TEST_BACKEND !== 'postgres' ? 'needs PostgreSQL (HOOKLINE_TEST_DB=postgres): worker processes share one database only there' : false },
+    { timeout: 60_000, skip: TEST_BACKEND !== 'postgres' ? 'needs PostgreSQL (HOOKLINE_TEST_DB=postgres): worker processes share one database only there' : false },
     async (t) => {
       await run(t, ['api', 'worker', 'worker'], '1 API + 2 workers (postgres)');
     },

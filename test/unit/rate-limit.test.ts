@@ -12,6 +12,7 @@ import {
   LOOKAHEAD_MS,
   rateAllowance,
   rateBurst,
+  rateLogMoved,
   rateOpensAt,
   rateStateAt,
   rateStateForClaim,
@@ -137,5 +138,16 @@ describe('profile rate limit state', () => {
     const full = spendRate(rateStateAt(1, null, 0), 1); // rateLimit 1: the next opens a second later
     assert.equal(rateStateForClaim(1, full, 10).refilledAt, 10 + SEND_DELAY_MS, 'not ahead by more than LOOKAHEAD_MS');
     assert.equal(rateAllowance(1, rateStateForClaim(1, full, 10)), 0);
+  });
+
+  it('a request that left late is moved in the log to when it left, so its budget comes back later', () => {
+    // Ten requests recorded at 1000 (slot 1000), three of which left only at 1093.
+    const s: RateState = { tokens: 0, refilledAt: 1_000, recent: [[990, 2], [1_000, 10]] };
+    const moved = rateLogMoved(s, [[1_000, 1_093], [1_000, 1_093], [1_000, 1_093], [995, 994]]);
+    assert.deepEqual(moved.recent, [[990, 2], [1_000, 7], [1_100, 3]]);
+    // At 2030 the entries of 990 and 1000 have slid out, the moved ones not.
+    assert.deepEqual(rateStateAt(10, moved, 2_030).recent, [[1_100, 3]]);
+    // A record that already slid out is added again at its sending time.
+    assert.deepEqual(rateLogMoved({ tokens: 0, refilledAt: 3_000, recent: [] }, [[1_900, 2_050]]).recent, [[2_050, 1]]);
   });
 });
