@@ -6,7 +6,7 @@
  *    window is what limits it (20 / HOLD_MS ≈ 80 requests a second);
  *  - "rate": windowSize 20, rateLimit RATE; the receiver answers at once, so the rate limits it.
  * Asserted: (a) never more than windowSize requests in flight at the receiver, and the window is
- * reached; (b) while the backlog lasts, at most RATE × 1.1 requests sent in any one-second span
+ * reached; (b) while the backlog lasts, at most RATE × 1.05 requests sent in any one-second span
  * (the dispatchers' own timestamps), at most RATE × 1.05 received in every full (calendar) second
  * and at least RATE × 0.9 a second on average; in the first second, while the gateway is still
  * taking in the load, at most RATE × 1.2 (see rateFigures and assertLimits).
@@ -179,11 +179,10 @@ function assertLimits(t: TestContext, w: Watch, rampUp: number, sentAt: number[]
   assert.equal(w.maxInFlight.window, WINDOW, 'a backlog behind a slow receiver fills the window');
   assert.ok(w.maxInFlight.rate <= WINDOW, `${w.maxInFlight.rate} requests in flight to the rate profile`);
   // (b) the rate holds in every second, and is used while there is a backlog.
-  // Any one-second span, sliding: within 10%. The issue's 5% holds per calendar second (asserted
-  // next) but not across a second boundary: the shared budget is per second, and workers claim in
-  // batches, so a span straddling two seconds can see the end of one budget and the start of the
-  // next (measured up to 54 with rateLimit 50 on 2026-11-27). Reported as a miss, not hidden.
-  assert.ok(sentMost <= RATE * 1.1, `${sentMost} requests sent within one second with rateLimit ${RATE}`);
+  // Any one-second span of sending, sliding. (Before late sends were moved in the shared log,
+  // rateLogMoved, a worker whose event loop was held up sent late into the next span: measured 54
+  // with rateLimit 50 on a loaded machine. Since, at most 50 in every run.)
+  assert.ok(sentMost <= RATE * 1.05, `${sentMost} requests sent within one second with rateLimit ${RATE}`);
   assert.ok(figures.calendar.length >= 4, `a backlog of ${figures.calendar.length} full seconds is too short to judge`);
   for (const n of figures.calendar) assert.ok(n <= RATE * 1.05, `${n} requests received in one second with rateLimit ${RATE}: [${figures.calendar.join(', ')}]`);
   assert.ok(figures.average >= RATE * 0.9, `${figures.average.toFixed(1)} requests per second on average with rateLimit ${RATE} and a backlog`);
