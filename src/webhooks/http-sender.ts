@@ -40,7 +40,8 @@ export const maxAttemptMs = (o: Pick<SenderOptions, 'connectTimeoutMs' | 'readTi
 
 const RESPONSE_EXCERPT_BYTES = 4096;
 
-function classify(error: unknown): { errorClass: ErrorClass; message: string } {
+/** Which kind of network failure an undici error is (shared with the OAuth token client). */
+export function classifyNetworkError(error: unknown): { errorClass: ErrorClass; message: string } {
   let e = error as { code?: string; name?: string; message?: string; cause?: unknown } | undefined;
   // undici wraps the socket error; the useful code is usually on the cause.
   for (let depth = 0; e && depth < 4; depth++) {
@@ -113,7 +114,7 @@ export class HttpSender {
         durationMs: elapsed(),
       };
     } catch (error) {
-      const { errorClass, message } = classify(error);
+      const { errorClass, message } = classifyNetworkError(error);
       return { ok: false, statusCode: null, errorClass, error: message.slice(0, 500), durationMs: elapsed() };
     }
   }

@@ -13,6 +13,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { Agent, request } from 'undici';
+import { classifyNetworkError } from './http-sender.ts';
 import { checkTargetUrl, safeLookup, TargetRefused, type TargetPolicy } from './target-safety.ts';
 
 export type HmacAlgorithm = 'HMAC_MD5' | 'HMAC_SHA_1' | 'HMAC_SHA_224' | 'HMAC_SHA_256' | 'HMAC_SHA_384' | 'HMAC_SHA_512';
@@ -253,23 +254,11 @@ function findRefusal(err: unknown, depth = 0): TargetRefused | undefined {
 }
 
 function classify(error: unknown): { reason: TokenFetchReason; message: string } {
+  // A refusal may sit inside an AggregateError (several addresses tried): look everywhere first.
   const refused = findRefusal(error);
   if (refused) return { reason: refused.reason === 'dns' ? 'dns' : 'blocked', message: refused.message };
-  let e = error as { code?: string; name?: string; message?: string; cause?: unknown } | undefined;
-  for (let depth = 0; e && depth < 4; depth++) {
-    const code = e.code ?? '';
-    const message = e.message ?? String(e);
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { reason: 'dns', message };
-    if (['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'ABORT_ERR'].includes(code) || e.name === 'TimeoutError') {
-      return { reason: 'timeout', message };
-    }
-    if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /certificate|SSL|TLS/i.test(message)) return { reason: 'tls', message };
-    if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return { reason: 'connect', message };
-    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') return { reason: 'reset', message };
-    if (!e.cause) return { reason: 'connect', message };
-    e = e.cause as typeof e;
-  }
-  return { reason: 'connect', message: String(error) };
+  const { errorClass, message } = classifyNetworkError(error);
+  return { reason: errorClass === 'http-status' ? 'connect' : errorClass, message };
 }
 
 /** A short, printable excerpt of an OAuth error code from the server (RFC 6749 §5.2 `error`). */
