@@ -34,9 +34,10 @@ function populate(path: string, opts: { future: number; due: number; targets: nu
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF'); // generated data: durability is not the point while loading
   db.pragma('cache_size = -262144');
+  // first_event_at as formation sets it (the report's time); cycle_base and drop_reason keep their defaults (0, null).
   const insert = db.prepare(`insert into deliveries (id, account_id, target_url, family, content_type, body, report_count, state, attempts, next_attempt_at,
-      lease_owner, lease_until, last_status_code, last_error, created_at, done_at)
-    values (?, 'default', ?, 'sms-v3', 'application/json', ?, 1, 'RETRYING', ?, ?, null, null, ?, ?, ?, null)`);
+      lease_owner, lease_until, last_status_code, last_error, created_at, done_at, first_event_at)
+    values (?, 'default', ?, 'sms-v3', 'application/json', ?, 1, 'RETRYING', ?, ?, null, null, ?, ?, ?, null, ?)`);
   const body = v3Body(1);
   const now = Date.now();
   const targets = Array.from({ length: opts.targets }, (_, i) => `${opts.receiverUrl}/t/${i}`);
@@ -45,7 +46,7 @@ function populate(path: string, opts: { future: number; due: number; targets: nu
       const id = `whd_${randomUUID().replaceAll('-', '')}`;
       // Future rows are spread over the next ~41 hours, like a real retry schedule.
       const next = due ? now - 1_000 - i : now + 60_000 + ((i * 7_919) % 149_400_000);
-      insert.run(id, targets[i % targets.length], body, due ? 2 : 1 + (i % 20), next, due ? 503 : null, due ? 'HTTP 503' : 'connect ECONNREFUSED', now - 3_600_000);
+      insert.run(id, targets[i % targets.length], body, due ? 2 : 1 + (i % 20), next, due ? 503 : null, due ? 'HTTP 503' : 'connect ECONNREFUSED', now - 3_600_000, now - 3_600_000);
     }
   });
   for (let from = 0; from < opts.future; from += BATCH) insertMany(from, Math.min(opts.future, from + BATCH), false);

@@ -14,17 +14,19 @@ export class ReceiverProcess {
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
+    /** The black hole (bench/receiver.ts): accepts TCP connections and never answers. */
+    readonly blackHoleUrl: string,
   ) {}
 
   static async start(): Promise<ReceiverProcess> {
     const child = fork(fileURLToPath(new URL('./receiver.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const port = await new Promise<number>((resolve, reject) => {
+    const { port, blackHolePort } = await new Promise<{ port: number; blackHolePort: number }>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (code) => reject(new Error(`receiver exited early (${code})`)));
-      child.once('message', (m: { type: string; port: number }) => resolve(m.port));
+      child.once('message', (m: { type: string; port: number; blackHolePort: number }) => resolve(m));
     });
     child.removeAllListeners('exit');
-    return new ReceiverProcess(child, `http://127.0.0.1:${port}`);
+    return new ReceiverProcess(child, `http://127.0.0.1:${port}`, `http://127.0.0.1:${blackHolePort}`);
   }
 
   get pid(): number {
@@ -61,7 +63,8 @@ export class ReceiverProcess {
     }
   }
 
-  stats(): Promise<{ count: number; requests: number; firstAt: number }> {
+  /** Counts since the last reset; blackHoleConnections: connections the black hole accepted, blackHoleOpen: still open. */
+  stats(): Promise<{ count: number; requests: number; firstAt: number; blackHoleConnections: number; blackHoleOpen: number }> {
     return this.ask({ type: 'stats' }, 'stats');
   }
 

@@ -4,11 +4,17 @@
  * 200 and counts the reports in it. In `track` mode it also notes, per messageId, when the
  * report arrived (epoch ms with sub-ms precision), for the latency scenario.
  *
+ * Beside it, a black hole for the isolation scenario (h): a plain TCP server that accepts every
+ * connection, reads and discards what arrives, and never writes a byte — a receiver that
+ * "accepts connections, never answers". Only the client's own timeout ends such a request. It
+ * counts the connections it accepted (the sender does not pipeline, so one per request).
+ *
  * IPC protocol (parent → child): reset {track}, expect {n}, stats, arrivals, stop.
- * Child → parent: ready {port}, reset-ok, reached {count, requests, firstAt, at}, stats, arrivals.
+ * Child → parent: ready {port, blackHolePort}, reset-ok, reached {count, requests, firstAt, at},
+ * stats {count, requests, firstAt, blackHoleConnections, blackHoleOpen}, arrivals.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 
 const now = () => performance.timeOrigin + performance.now();
 const MESSAGE_ID = '"messageId":"';
@@ -56,12 +62,23 @@ const server = createServer((req, res) => {
 });
 server.keepAliveTimeout = 10_000;
 
+let blackHoleConnections = 0;
+const blackHoleSockets = new Set<Socket>();
+const blackHole = createTcpServer((socket) => {
+  blackHoleConnections++;
+  blackHoleSockets.add(socket);
+  socket.on('data', () => {}); // read and discard, so the client's writes never block
+  socket.on('error', () => {}); // the client gives up by resetting or closing; either is expected
+  socket.on('close', () => blackHoleSockets.delete(socket));
+});
+
 process.on('message', (message: { type: string; track?: boolean; n?: number }) => {
   switch (message.type) {
     case 'reset':
       count = 0;
       requests = 0;
       firstAt = 0;
+      blackHoleConnections = 0;
       track = message.track === true;
       arrivalIds = [];
       arrivalTimes = [];
@@ -73,12 +90,14 @@ process.on('message', (message: { type: string; track?: boolean; n?: number }) =
       checkReached(now());
       break;
     case 'stats':
-      send({ type: 'stats', count, requests, firstAt });
+      send({ type: 'stats', count, requests, firstAt, blackHoleConnections, blackHoleOpen: blackHoleSockets.size });
       break;
     case 'arrivals':
       send({ type: 'arrivals', ids: arrivalIds, times: arrivalTimes });
       break;
     case 'stop':
+      for (const socket of blackHoleSockets) socket.destroy();
+      blackHole.close();
       server.closeAllConnections();
       server.close(() => process.exit(0));
       break;
@@ -86,4 +105,6 @@ process.on('message', (message: { type: string; track?: boolean; n?: number }) =
 });
 process.on('disconnect', () => process.exit(0));
 
-server.listen(0, '127.0.0.1', () => send({ type: 'ready', port: (server.address() as AddressInfo).port }));
+const listening = (s: NetServer) => new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)));
+const [port, blackHolePort] = await Promise.all([listening(server), listening(blackHole)]);
+send({ type: 'ready', port, blackHolePort });

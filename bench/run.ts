@@ -9,6 +9,8 @@
  *  (e) intake → receipt latency at a paced 1,000 SMS/s
  *  (f) peak RSS and dispatcher pass time with 1,000,000 deliveries pending retry vs 1,000
  *  (g) verifications/s of the auth step alone per scheme, against the send API's requests/s
+ *  (h) a healthy target's reports/s beside a black-holed target (accepts connections, never
+ *      answers), against its rate alone, at the gateway's default window, timeouts and breaker
  *
  * The machine is shared, so each raw limit is measured just before and just after the
  * dispatcher run it is compared with, and the ratio uses their mean.
@@ -22,6 +24,7 @@ import { sqliteBaseline } from './baseline.ts';
 import { dispatcherRate } from './dispatcher.ts';
 import { endToEndRate, pacedLatency, type LatencyResult } from './e2e.ts';
 import { v3Body } from './fixtures.ts';
+import { isolationRows, isolationScenario } from './isolation.ts';
 import { rawPostRate, type RawResult } from './raw.ts';
 import { ReceiverProcess } from './receiver-client.ts';
 import { fmt, markdownTable, textTable, type Row } from './report.ts';
@@ -47,6 +50,10 @@ const F_PASSES = 7;
 const G_REQUESTS = 2_000;
 const G_CLIENTS = 8;
 const G_SECONDS = 3;
+/** Long enough at bucket 1 that the black hole's requests time out (10 s) well inside the mixed run. */
+const H_HEALTHY = 30_000;
+/** More than a window's worth, so the black-holed target keeps due deliveries waiting behind its breaker. */
+const H_BLACK_HOLED = 1_000;
 const TIMEOUT_SECONDS = 90;
 
 const gatewayEnv = { WEBHOOK_WINDOW: String(CONNECTIONS), SIMULATOR_DELAY_MS: '0' };
@@ -180,6 +187,12 @@ async function main() {
     const g = await authScenario(receiver, { requests: G_REQUESTS, clients: G_CLIENTS, loopSeconds: G_SECONDS, env: gatewayEnv, timeoutSeconds: TIMEOUT_SECONDS });
     raw.g = g;
     rows.push(...authRows(g));
+
+    // (h)
+    log(`(h) isolation: ${fmt(H_HEALTHY)} reports to a healthy target alone, beside ${fmt(H_BLACK_HOLED)} to a black hole (${receiver.blackHoleUrl}), alone again; bucket 1, default window, timeouts and breaker`);
+    const h = await isolationScenario(receiver, { healthy: H_HEALTHY, blackHoled: H_BLACK_HOLED, bucketSize: 1, timeoutSeconds: TIMEOUT_SECONDS, log });
+    raw.h = h;
+    rows.push(...isolationRows(h));
   } finally {
     await receiver.stop();
   }

@@ -22,6 +22,7 @@ import { systemClock, type Clock } from './clock.ts';
 import { listenUrl, type Config } from './config.ts';
 import { registerAuth } from './http/auth-hook.ts';
 import { registerHealthRoutes } from './http/health.ts';
+import { registerOpenApi } from './http/openapi.ts';
 import { createServer } from './http/server.ts';
 import { MAX_IDLE_MS, WorkerLoop } from './lib/worker-loop.ts';
 import { Bulks, registerBulkRoutes } from './messaging/bulks.ts';
@@ -33,7 +34,14 @@ import { registerInboundRoutes } from './inbound/inbound.ts';
 import { registerInboxRoutes } from './inbound/inbox-routes.ts';
 import { registerNumberRoutes } from './inbound/numbers.ts';
 import { registerSendRoutes } from './messaging/send-routes.ts';
+import { Metrics } from './metrics/registry.ts';
+import { registerMetricsRoutes } from './metrics/routes.ts';
 import { createNetworkPass } from './network/network-worker.ts';
+import { registerDeliveryRoutes } from './operations/delivery-routes.ts';
+import { registerOperationsProfileRoutes } from './operations/operations-profile-routes.ts';
+import { createRecoveryPass } from './operations/recoveries.ts';
+import { registerRecoveryRoutes } from './operations/recovery-routes.ts';
+import { registerTargetRoutes } from './operations/target-routes.ts';
 import { Simulator } from './network/simulator.ts';
 import { openStore, type Store } from './store/database.ts';
 import { LocalNotifier, PostgresNotifier, type Notifier } from './store/notifier.ts';
@@ -52,7 +60,7 @@ export interface Hookline {
   server: FastifyInstance;
   store: Store;
   dispatcher: Dispatcher;
-  loops: { network: WorkerLoop; dispatcher: WorkerLoop; sweeper: WorkerLoop };
+  loops: { network: WorkerLoop; dispatcher: WorkerLoop; sweeper: WorkerLoop; recoveries: WorkerLoop };
   /** Set when start-up generated the bootstrap API key (printed once by main.ts). */
   generatedApiKey: string | undefined;
   /** Set when start-up generated the first admin's password (printed once by main.ts). */
@@ -84,6 +92,8 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   const authenticator = new Authenticator({ apiKeys, users, sessions, tokens }, new LoginGuard(counters, config.authFailureLimit, config.authFailureWindowMs), clock);
   const targetPolicy = { allowPrivate: config.webhookAllowPrivate };
   const directory = new SubscriptionDirectory(notifier);
+  // Told by intake, the network worker and the dispatcher what they did; read by GET /metrics.
+  const metrics = new Metrics(db, clock, logger.child({ component: 'metrics' }));
 
   const senderOptions = { policy: targetPolicy, connectTimeoutMs: config.webhookConnectTimeoutMs, readTimeoutMs: config.webhookReadTimeoutMs };
   const sender = new HttpSender(senderOptions);
@@ -94,7 +104,8 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
     maxInFlight: config.webhookMaxInFlight,
     retryMinuteMs: config.retryMinuteMs,
     leaseMs: DELIVERY_LEASE_MS,
-  }, directory, webhookTokens);
+    breakerThreshold: config.webhookBreakerThreshold,
+  }, directory, webhookTokens, metrics);
   const pollMs = profile.multiProcess ? SHARED_DB_POLL_MS : MAX_IDLE_MS;
   const dispatcherLoop = new WorkerLoop('dispatcher', dispatcher.pass, clock, logger, pollMs);
   dispatcher.onProgress = () => dispatcherLoop.wakeup.ring();
@@ -109,13 +120,16 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
       batchSize: NETWORK_BATCH,
       subscribers: directory,
       onReports: () => notifier.notify('dispatch'),
+      reports: metrics,
     }),
     clock,
     logger,
     pollMs,
   );
   notifier.listen('network', () => networkLoop.wakeup.ring());
-  const sweeperLoop = new WorkerLoop('sweeper', createSweepPass(db, profile, config.retentionHours * 3_600_000), clock, logger);
+  const sweeperLoop = new WorkerLoop('sweeper', createSweepPass(db, profile, config.retentionHours * 3_600_000, config.webhookLogRetentionDays * 86_400_000), clock, logger);
+  // Recoveries re-queue at their rate; another process's new recovery is found by polling (pollMs).
+  const recoveryLoop = new WorkerLoop('recoveries', createRecoveryPass({ db, profile, onRequeued: () => notifier.notify('dispatch') }), clock, logger, pollMs);
 
   // Tracked short links point at PUBLIC_BASE_URL, by default this API's own address (completed
   // with the bound port once listening, so PORT=0 works).
@@ -126,6 +140,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
     subscribers: directory,
     targetPolicy,
     publicBaseUrl: () => publicBaseUrl,
+    observer: metrics,
     onAccepted: () => {
       notifier.notify('network');
       notifier.notify('dispatch'); // rejected destinations got their final report at intake
@@ -135,11 +150,14 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
 
   const server = createServer({ logger, maxBodyBytes: config.maxBodyBytes, trustProxy: config.trustProxy });
   registerAuth(server, { authenticator, counters, clock, throttles: config.throttles });
+  // Before any other route: the OpenAPI document is collected as routes are added.
+  await registerOpenApi(server);
   registerAuthRoutes(server, { authenticator, sessions, tokens, clock });
   registerApiKeyRoutes(server, { apiKeys, authenticator, db, clock });
   registerAdminRoutes(server, { users, authenticator, db, clock });
   registerSubscriptionRoutes(server, { db, directory, clock, targetPolicy });
-  registerHealthRoutes(server, db);
+  registerHealthRoutes(server, db, profile);
+  registerMetricsRoutes(server, metrics, config.metricsToken);
   registerSendRoutes(server, intake, clock);
   registerBulkRoutes(server, bulks, db, clock);
   registerLogRoutes(server, db, clock, config.simulatorCurrency);
@@ -148,8 +166,20 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   registerNumberRoutes(server, { db, clock });
   registerInboundRoutes(server, { db, subscribers: directory, clock, currency: config.simulatorCurrency, onPushed: () => notifier.notify('dispatch') });
   registerInboxRoutes(server, { db, profile, clock });
+  registerDeliveryRoutes(server, { db, profile, clock, onRequeued: () => notifier.notify('dispatch') });
+  registerRecoveryRoutes(server, { db, clock, onCreated: () => recoveryLoop.wakeup.ring() });
+  registerTargetRoutes(server, { db, clock, onEnabled: () => notifier.notify('dispatch') });
+  registerOperationsProfileRoutes(server, { db, directory, clock, targetPolicy });
 
-  const loops = { network: networkLoop, dispatcher: dispatcherLoop, sweeper: sweeperLoop };
+  // A worker serves no API, yet only it counts its dispatcher's attempts: with METRICS_PORT it
+  // serves its own health and metrics there.
+  const opsServer = !runsApi && config.metricsPort !== null ? createServer({ logger, maxBodyBytes: config.maxBodyBytes, trustProxy: config.trustProxy }) : null;
+  if (opsServer) {
+    registerHealthRoutes(opsServer, db, profile);
+    registerMetricsRoutes(opsServer, metrics, config.metricsToken);
+  }
+
+  const loops = { network: networkLoop, dispatcher: dispatcherLoop, sweeper: sweeperLoop, recoveries: recoveryLoop };
   let stopped = false;
 
   return {
@@ -172,7 +202,10 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
       }
       // Every role listens: API processes route too (rejected destinations), so they must hear of subscription changes.
       await notifier.start();
-      if (!runsApi) return '';
+      if (!runsApi) {
+        if (opsServer) logger.info({ metrics: await opsServer.listen({ port: config.metricsPort!, host: config.host }) }, 'worker health and metrics listening');
+        return '';
+      }
       const address = await server.listen({ port: config.port, host: config.host });
       if (config.publicBaseUrl === null) publicBaseUrl = listenUrl(config.host, (server.server.address() as AddressInfo).port);
       return address;
@@ -182,6 +215,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
       stopped = true;
       // Stop taking requests, stop claiming work, let in-flight webhooks finish or give them back.
       await server.close();
+      await opsServer?.close();
       await Promise.all(Object.values(loops).map((loop) => loop.stop()));
       const drained = await dispatcher.drain(SHUTDOWN_GRACE_MS);
       dispatcher.stopHeartbeat();

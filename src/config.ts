@@ -32,14 +32,25 @@ export interface Config {
   webhookMaxInFlight: number;
   webhookConnectTimeoutMs: number;
   webhookReadTimeoutMs: number;
+  /** Consecutive failed attempts after which a target's circuit breaker opens. */
+  webhookBreakerThreshold: number;
   maxBodyBytes: number;
   retentionHours: number;
+  /** WEBHOOK_LOG_RETENTION_DAYS: how long finished deliveries (DELIVERED, DROPPED), their outbox rows and attempts are kept. */
+  webhookLogRetentionDays: number;
   logLevel: string;
   /**
    * PUBLIC_BASE_URL: where tracked short links (`/t/{code}`) point, without a trailing slash.
    * null means the API's own listen address, http://HOST:PORT with the port actually bound.
    */
   publicBaseUrl: string | null;
+  /** METRICS_TOKEN: when set, GET /metrics wants `Authorization: Bearer <token>`; unset, it is public. */
+  metricsToken: string | undefined;
+  /**
+   * METRICS_PORT: a worker process (`--role worker`, which serves no API) listens here for
+   * GET /healthz, /readyz and /metrics, so its dispatcher's counters can be scraped. null: no port.
+   */
+  metricsPort: number | null;
 }
 
 export const DEFAULTS = {
@@ -55,13 +66,18 @@ export const DEFAULTS = {
   webhookMaxInFlight: 256,
   webhookConnectTimeoutMs: 5_000,
   webhookReadTimeoutMs: 10_000,
+  webhookBreakerThreshold: 5,
   maxBodyBytes: 1_048_576,
   retentionHours: 48,
+  webhookLogRetentionDays: 30,
   logLevel: 'info',
   authFailureLimit: 10,
   authFailureWindowS: 300,
   /** null: http://HOST:PORT, the address the API listens on. */
   publicBaseUrl: null,
+  /** Unset: GET /metrics is public. */
+  metricsToken: undefined,
+  metricsPort: null,
 } as const;
 
 /** Every environment variable loadConfig reads (child processes in tests strip inherited ones). */
@@ -87,10 +103,14 @@ export const CONFIG_ENV_NAMES = [
   'WEBHOOK_MAX_IN_FLIGHT',
   'WEBHOOK_CONNECT_TIMEOUT_MS',
   'WEBHOOK_READ_TIMEOUT_MS',
+  'WEBHOOK_BREAKER_THRESHOLD',
   'MAX_BODY_BYTES',
   'RETENTION_HOURS',
+  'WEBHOOK_LOG_RETENTION_DAYS',
   'LOG_LEVEL',
   'PUBLIC_BASE_URL',
+  'METRICS_TOKEN',
+  'METRICS_PORT',
 ] as const;
 
 export class ConfigError extends Error {}
@@ -159,6 +179,14 @@ function publicBaseUrl(env: Env): string | null {
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
+/** METRICS_TOKEN: a bearer token, so no whitespace (it could never match a header). */
+function metricsToken(env: Env): string | undefined {
+  const raw = env.METRICS_TOKEN;
+  if (raw === undefined || raw === '') return DEFAULTS.metricsToken;
+  if (/\s/.test(raw)) throw new ConfigError('METRICS_TOKEN must not contain whitespace');
+  return raw;
+}
+
 /** http://HOST:PORT as a URL (IPv6 addresses in brackets): PUBLIC_BASE_URL's default. */
 export const listenUrl = (host: string, port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
@@ -206,9 +234,13 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = [])
     webhookMaxInFlight: integer(env, 'WEBHOOK_MAX_IN_FLIGHT', DEFAULTS.webhookMaxInFlight, 1),
     webhookConnectTimeoutMs: integer(env, 'WEBHOOK_CONNECT_TIMEOUT_MS', DEFAULTS.webhookConnectTimeoutMs, 1),
     webhookReadTimeoutMs: integer(env, 'WEBHOOK_READ_TIMEOUT_MS', DEFAULTS.webhookReadTimeoutMs, 1),
+    webhookBreakerThreshold: integer(env, 'WEBHOOK_BREAKER_THRESHOLD', DEFAULTS.webhookBreakerThreshold, 1),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', DEFAULTS.maxBodyBytes, 1024),
     retentionHours: integer(env, 'RETENTION_HOURS', DEFAULTS.retentionHours, 1),
+    webhookLogRetentionDays: integer(env, 'WEBHOOK_LOG_RETENTION_DAYS', DEFAULTS.webhookLogRetentionDays, 1),
     logLevel,
     publicBaseUrl: publicBaseUrl(env),
+    metricsToken: metricsToken(env),
+    metricsPort: env.METRICS_PORT ? integer(env, 'METRICS_PORT', 0, 0, 65_535) : DEFAULTS.metricsPort,
   });
 }

@@ -37,9 +37,22 @@ const SMS_LOGS: RoutePolicy = { access: { anyOf: ['sms:manage', 'sms:logs:read']
 export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /healthz': PUBLIC,
   'GET /readyz': PUBLIC,
+  // Prometheus scrapes hold no account credentials. Public unless METRICS_TOKEN is set; then the
+  // route checks `Authorization: Bearer <METRICS_TOKEN>` itself (src/metrics/routes.ts), since that
+  // token is the scraper's secret, not an API credential with an account and scopes.
+  'GET /metrics': PUBLIC,
   // Short links in tracked messages: opened by recipients' phones, which hold no credentials.
   // Codes carry ~101 random bits, so there is nothing to enumerate (src/clicks/click-routes.ts).
   'GET /t/:code': PUBLIC,
+  // The API reference (src/http/openapi.ts): the document and Swagger UI's page, its copies of
+  // the document and its static files. They describe the API; they hold no account's data.
+  'GET /openapi.json': PUBLIC,
+  'GET /docs': PUBLIC,
+  'GET /docs/json': PUBLIC,
+  'GET /docs/yaml': PUBLIC,
+  'GET /docs/static/index.html': PUBLIC,
+  'GET /docs/static/swagger-initializer.js': PUBLIC,
+  'GET /docs/static/*': PUBLIC,
 
   // Authentication (infobip-account-management-openapi.json)
   'POST /auth/1/session': { access: 'public', throttle: { limit: 10, windowMs: SECOND } },
@@ -81,6 +94,8 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /subscriptions/1/security/:authId': SUBSCRIPTIONS,
   'PUT /subscriptions/1/security/:authId': SUBSCRIPTIONS,
   'DELETE /subscriptions/1/security/:authId': SUBSCRIPTIONS,
+  // Hookline's HMAC key rotation for the same security settings: the same scope.
+  'POST /hookline/1/security/:authId/rotate': SUBSCRIPTIONS,
 
   // Hookline's administration API: accounts, users, roles.
   'GET /hookline/1/accounts': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
@@ -111,6 +126,23 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /hookline/1/numbers/:number': NUMBERS,
   'DELETE /hookline/1/numbers/:number': NUMBERS,
   'POST /hookline/1/simulator/inbound': NUMBERS,
+
+  // Webhook operations (Hookline): the attempt log and replay are about the webhooks the
+  // Subscriptions API sets up, so they take its scope.
+  'GET /hookline/1/deliveries': SUBSCRIPTIONS,
+  'GET /hookline/1/deliveries/:deliveryId': SUBSCRIPTIONS,
+  'GET /hookline/1/deliveries/:deliveryId/attempts': SUBSCRIPTIONS,
+  'POST /hookline/1/deliveries/:deliveryId/replay': SUBSCRIPTIONS,
+  'GET /hookline/1/attempts': SUBSCRIPTIONS,
+  // Recoveries, target health (re-enabling a 410-disabled target) and the operations profile: the same scope.
+  'POST /hookline/1/recoveries': SUBSCRIPTIONS,
+  'GET /hookline/1/recoveries': SUBSCRIPTIONS,
+  'GET /hookline/1/recoveries/:recoveryId': SUBSCRIPTIONS,
+  'DELETE /hookline/1/recoveries/:recoveryId': SUBSCRIPTIONS,
+  'GET /hookline/1/targets': SUBSCRIPTIONS,
+  'POST /hookline/1/targets/enable': SUBSCRIPTIONS,
+  'GET /hookline/1/operations-profile': SUBSCRIPTIONS,
+  'PUT /hookline/1/operations-profile': SUBSCRIPTIONS,
 };
 
 /** The table key of a route: its method and Fastify path pattern (HEAD is answered as GET). */

@@ -38,13 +38,16 @@ interface TrackedLink {
   entity_id: string | null;
   sender: string | null;
   username: string | null;
+  /** The clicked message's public ids (null when it has been swept). */
+  message_id: string | null;
+  bulk_id: string | null;
 }
 
 function findLink(db: Kysely<Database>, code: string): Promise<TrackedLink | undefined> {
   return db
     .selectFrom('short_links as l')
     .leftJoin('messages as m', 'm.pk', 'l.message_pk')
-    .select(['l.url', 'l.account_id', 'l.message_pk', 'l.tracking_url', 'l.track_clicks', 'm.pk as message_found', 'm.application_id', 'm.entity_id', 'm.sender', 'm.username'])
+    .select(['l.url', 'l.account_id', 'l.message_pk', 'l.tracking_url', 'l.track_clicks', 'm.pk as message_found', 'm.application_id', 'm.entity_id', 'm.sender', 'm.username', 'm.message_id', 'm.bulk_id'])
     .where('l.code', '=', code)
     .executeTakeFirst() as Promise<TrackedLink | undefined>;
 }
@@ -99,6 +102,8 @@ export async function recordClick(
         state: 'READY',
         delivery_id: null,
         created_at: now,
+        message_id: link.message_id,
+        bulk_id: link.bulk_id,
       }));
       for (const chunk of chunkRows(rows, profile)) await trx.insertInto('outbox').values(chunk).execute();
       return { url: link.url, clickId, pushed: rows.length };

@@ -9,15 +9,28 @@ import type { DialectProfile } from '../store/database.ts';
 import { chunkRows } from '../store/database.ts';
 import type { Database, NewOutboxRow } from '../store/schema.ts';
 import { typedValues } from '../store/values.ts';
+import { statusById } from '../messaging/status-catalogue.ts';
 import { routeReport, type RoutableMessage, type SubscriberLookup } from './routing.ts';
 import type { StatusEvent } from './status-event.ts';
 
 /** Pulled reports are kept as long as Infobip keeps them: 48 hours. */
 export const PULL_RETENTION_MS = 48 * 3_600_000;
 
+/** Reports recorded, counted by Infobip status group name (DELIVERED, REJECTED, …). */
+export type StatusGroupCounts = Readonly<Record<string, number>>;
+
 export interface RecordResult {
   pushed: number;
   pulled: number;
+  byStatusGroup: StatusGroupCounts;
+}
+
+/**
+ * Told how many reports were recorded, by status group (metrics implement it). Callers tell it
+ * after their transaction commits, so a rolled-back or retried transaction is not counted.
+ */
+export interface ReportObserver {
+  reportsRecorded(byStatusGroup: StatusGroupCounts): void;
 }
 
 export async function recordEvents(
@@ -27,13 +40,14 @@ export async function recordEvents(
   now: number,
   subscribers: SubscriberLookup,
 ): Promise<RecordResult> {
-  if (events.length === 0) return { pushed: 0, pulled: 0 };
+  if (events.length === 0) return { pushed: 0, pulled: 0, byStatusGroup: {} };
   const pks = [...new Set(events.map((e) => e.messagePk))];
-  const messages = new Map<number, RoutableMessage>();
+  // The public ids ride along with the routing facts: the attempt log queries outbox rows by them.
+  const messages = new Map<number, RoutableMessage & { message_id: string; bulk_id: string }>();
   for (const chunk of chunkRows(pks.map((pk) => ({ pk })), profile)) {
     const rows = await trx
       .selectFrom('messages')
-      .select(['pk', 'account_id', 'family', 'notify_url', 'notify', 'intermediate', 'content_type', 'application_id', 'entity_id', 'sender', 'username'])
+      .select(['pk', 'account_id', 'message_id', 'bulk_id', 'family', 'notify_url', 'notify', 'intermediate', 'content_type', 'application_id', 'entity_id', 'sender', 'username'])
       .where('pk', 'in', chunk.map((c) => c.pk))
       .execute();
     for (const row of rows) messages.set(row.pk, row);
@@ -78,6 +92,8 @@ export async function recordEvents(
           state: 'READY',
           delivery_id: null,
           created_at: now,
+          message_id: message.message_id,
+          bulk_id: message.bulk_id,
         });
       }
     } else if (route.kind === 'pull') {
@@ -86,7 +102,16 @@ export async function recordEvents(
   }
   for (const chunk of chunkRows(outboxRows, profile)) await trx.insertInto('outbox').values(chunk).execute();
   for (const chunk of chunkRows(pullRows, profile)) await trx.insertInto('pull_queue').values(chunk).execute();
-  return { pushed: outboxRows.length, pulled: pullRows.length };
+  return { pushed: outboxRows.length, pulled: pullRows.length, byStatusGroup: countByStatusGroup(known) };
+}
+
+function countByStatusGroup(events: StatusEvent[]): StatusGroupCounts {
+  const counts: Record<string, number> = {};
+  for (const e of events) {
+    const group = statusById(e.statusId).groupName;
+    counts[group] = (counts[group] ?? 0) + 1;
+  }
+  return counts;
 }
 
 /** One statement per chunk: UPDATE … FROM (VALUES …) works alike on SQLite and PostgreSQL. */

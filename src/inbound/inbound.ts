@@ -116,6 +116,8 @@ export async function receiveInbound(deps: InboundDeps, accountId: string, input
         state: 'READY',
         delivery_id: null,
         created_at: now,
+        message_id: message.message_id,
+        bulk_id: null,
       }));
       await trx.insertInto('outbox').values(rows).execute();
       return { message, route: 'push' };

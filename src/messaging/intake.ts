@@ -5,14 +5,14 @@
  */
 import type { Insertable, Kysely, Transaction } from 'kysely';
 import { ApiError, badRequest, type Violation } from '../http/errors.ts';
-import { recordEvents } from '../events/recorder.ts';
+import { recordEvents, type RecordResult, type ReportObserver } from '../events/recorder.ts';
 import type { SubscriberLookup } from '../events/routing.ts';
 import type { StatusEvent } from '../events/status-event.ts';
 import { mccMncFor } from '../network/mcc-mnc.ts';
 import { rewriteLinks, shortLinkRows, type LinkTracking, type ShortLink } from '../clicks/tracking.ts';
 import { chunkRows, type DialectProfile } from '../store/database.ts';
 import { retryTransaction } from '../store/transient.ts';
-import type { Database, NewMessage, NewNetworkJob, ShortLinksTable } from '../store/schema.ts';
+import type { ApiFamily, Database, NewMessage, NewNetworkJob, ShortLinksTable } from '../store/schema.ts';
 import { checkTargetUrl, resolveTarget, TargetRefused, type TargetPolicy } from '../webhooks/target-safety.ts';
 import { destinationProblem, normalizeDestination } from './destination.ts';
 import type { OutboundDraft, OutboundRequest } from './outbound.ts';
@@ -27,6 +27,12 @@ export interface IntakeResult {
   items: Array<{ to: string; messageId: string; statusId: number; parts: number }>;
 }
 
+/** Told after commit what intake stored (metrics implement it). */
+export interface IntakeObserver extends ReportObserver {
+  /** Messages accepted for sending (status PENDING_ACCEPTED), by API family. */
+  messagesAccepted(api: ApiFamily, count: number): void;
+}
+
 export interface IntakeDeps {
   /** Where rejected destinations' final reports go when no webhook URL is given. */
   subscribers: SubscriberLookup;
@@ -36,6 +42,7 @@ export interface IntakeDeps {
   onAccepted: () => void;
   /** PUBLIC_BASE_URL (no trailing slash): where tracked links point (`/t/{code}`). */
   publicBaseUrl: () => string;
+  observer?: IntakeObserver;
 }
 
 /** A tracked draft's short links, kept until its message has a pk. */
@@ -58,13 +65,15 @@ export class Intake {
     await this.checkWebhookUrls(request.drafts, now);
     // The duplicate check and the inserts share one transaction, so two concurrent requests
     // cannot both claim the same client messageId.
-    const { items, stored } = await retryTransaction(() =>
+    const { items, stored, accepted, recorded } = await retryTransaction(() =>
       this.deps.db.transaction().execute(async (trx) => {
         const duplicates = await this.findDuplicates(trx, accountId, request.drafts, now);
         return this.decideAndPersist(trx, caller, request, duplicates, now);
       }),
     );
     if (stored > 0) this.deps.onAccepted();
+    if (accepted > 0) this.deps.observer?.messagesAccepted(request.family, accepted);
+    if (recorded) this.deps.observer?.reportsRecorded(recorded.byStatusGroup);
     return { bulkId: request.bulkId, items };
   }
 
@@ -92,8 +101,8 @@ export class Intake {
       (statusId === STATUS.PENDING_ACCEPTED ? accepted : rejected).push(row);
     }
 
-    await this.persist(trx, accountId, request, accepted, rejected, now, links);
-    return { items, stored: accepted.length + rejected.length };
+    const recorded = await this.persist(trx, accountId, request, accepted, rejected, now, links);
+    return { items, stored: accepted.length + rejected.length, accepted: accepted.length, recorded };
   }
 
   private toRow(caller: { accountId: string; username: string | null }, request: OutboundRequest, d: OutboundDraft, parts: number, statusId: number, now: number): NewMessage {
@@ -130,9 +139,10 @@ export class Intake {
     };
   }
 
-  private async persist(trx: Transaction<Database>, accountId: string, request: OutboundRequest, accepted: NewMessage[], rejected: NewMessage[], now: number, links: DraftLinks) {
+  /** Returns what the event recorder recorded (the rejected destinations' final reports), if anything was stored. */
+  private async persist(trx: Transaction<Database>, accountId: string, request: OutboundRequest, accepted: NewMessage[], rejected: NewMessage[], now: number, links: DraftLinks): Promise<RecordResult | null> {
     const { profile } = this.deps;
-    if (accepted.length + rejected.length === 0) return;
+    if (accepted.length + rejected.length === 0) return null;
     await trx
       .insertInto('bulks')
       .values({ account_id: accountId, bulk_id: request.bulkId, send_at: request.sendAt, status: null, created_at: now })
@@ -163,7 +173,7 @@ export class Intake {
       }
     }
     for (const chunk of chunkRows(linkRows, profile)) await trx.insertInto('short_links').values(chunk).execute();
-    await recordEvents(trx, profile, events, now, this.deps.subscribers);
+    return recordEvents(trx, profile, events, now, this.deps.subscribers);
   }
 
   private async findDuplicates(trx: Transaction<Database>, accountId: string, drafts: OutboundDraft[], now: number): Promise<Set<string>> {

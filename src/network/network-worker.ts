@@ -4,7 +4,7 @@
  * resulting events. A crash before commit leaves the jobs in place to run again.
  */
 import { sql, type Kysely } from 'kysely';
-import { recordEvents } from '../events/recorder.ts';
+import { recordEvents, type ReportObserver } from '../events/recorder.ts';
 import type { SubscriberLookup } from '../events/routing.ts';
 import type { StatusEvent } from '../events/status-event.ts';
 import type { PassResult } from '../lib/worker-loop.ts';
@@ -20,6 +20,8 @@ export interface NetworkWorkerDeps {
   subscribers: SubscriberLookup;
   /** Called after a commit that recorded reports, so the dispatcher can look at once. */
   onReports: () => void;
+  /** Told after commit how many reports each pass recorded (metrics). */
+  reports?: ReportObserver;
 }
 
 /** The message columns a network step needs; whole rows (text, options, …) made this the pass's costliest read. */
@@ -29,7 +31,7 @@ export function createNetworkPass(deps: NetworkWorkerDeps): (now: number) => Pro
   const { db, profile, connector, batchSize } = deps;
 
   return async function networkPass(now: number): Promise<PassResult> {
-    const { claimed, pushed } = await db.transaction().execute(async (trx) => {
+    const { claimed, pushed, byStatusGroup } = await db.transaction().execute(async (trx) => {
       let claim = trx
         .selectFrom('network_jobs')
         .select(['id', 'message_pk', 'step'])
@@ -39,7 +41,7 @@ export function createNetworkPass(deps: NetworkWorkerDeps): (now: number) => Pro
         .limit(batchSize);
       if (profile.skipLocked) claim = claim.forUpdate().skipLocked();
       const jobs = await claim.execute();
-      if (jobs.length === 0) return { claimed: 0, pushed: 0 };
+      if (jobs.length === 0) return { claimed: 0, pushed: 0, byStatusGroup: {} };
 
       const messages = new Map<number, Pick<MessageRow, (typeof NETWORK_COLUMNS)[number]>>();
       for (const chunk of chunkRows(jobs, profile)) {
@@ -84,9 +86,10 @@ export function createNetworkPass(deps: NetworkWorkerDeps): (now: number) => Pro
       }
       for (const chunk of chunkRows(nextJobs, profile)) await trx.insertInto('network_jobs').values(chunk).execute();
       const recorded = await recordEvents(trx, profile, events, now, deps.subscribers);
-      return { claimed: jobs.length, pushed: recorded.pushed };
+      return { claimed: jobs.length, pushed: recorded.pushed, byStatusGroup: recorded.byStatusGroup };
     });
     if (pushed > 0) deps.onReports();
+    deps.reports?.reportsRecorded(byStatusGroup);
     if (claimed === batchSize) return { more: true, nextDueAt: null };
     const next = await db.selectFrom('network_jobs').select((eb) => eb.fn.min('due_at').as('due')).executeTakeFirst();
     return { more: false, nextDueAt: next?.due == null ? null : Number(next.due) };

@@ -52,6 +52,8 @@ export const TABLES: readonly TableSpec[] = [
   { table: 'outbox', key: ['id'], serial: 'id' },
   { table: 'deliveries', key: ['id'], page: 500 },
   { table: 'attempts', key: ['id'], serial: 'id' },
+  { table: 'target_health', key: ['target'] },
+  { table: 'recoveries', key: ['id'] },
 ];
 
 export const DEFAULT_BATCH_SIZE = 5_000;

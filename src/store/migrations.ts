@@ -394,6 +394,66 @@ const m0009: Migration = {
   },
 };
 
+/**
+ * Webhook operations (issue 6): the attempt log's extra facts (target, response excerpt), what a
+ * delivery carried (message and bulk ids on its outbox rows), replays and recoveries (cycle_base:
+ * attempts made before the current retry cycle), drop reasons, per-target health shared by every
+ * worker (breaker, Retry-After pause, 410-disabled), recoveries, and each account's operations profile.
+ */
+const m0010: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('deliveries').addColumn('drop_reason', 'text').execute();
+    await db.schema.alterTable('deliveries').addColumn('cycle_base', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('deliveries').addColumn('first_event_at', 'bigint').execute();
+    await db.schema.createIndex('deliveries_account_created').on('deliveries').columns(['account_id', 'created_at', 'id']).execute();
+    await db.schema.createIndex('deliveries_target_created').on('deliveries').columns(['target_url', 'created_at', 'id']).execute();
+    // A target's oldest waiting delivery (the breaker's probe), one seek whatever the history.
+    await sql`create index deliveries_waiting_age on deliveries (target_url, created_at, id) where state in ('PENDING', 'RETRYING')`.execute(db);
+    await db.schema.alterTable('attempts').addColumn('target_url', 'text').execute();
+    await db.schema.alterTable('attempts').addColumn('response_excerpt', 'text').execute();
+    await db.schema.createIndex('attempts_account_started').on('attempts').columns(['account_id', 'started_at']).execute();
+    await db.schema.alterTable('outbox').addColumn('message_id', 'text').execute();
+    await db.schema.alterTable('outbox').addColumn('bulk_id', 'text').execute();
+    await sql`create index outbox_message on outbox (message_id) where message_id is not null`.execute(db);
+    await sql`create index outbox_bulk on outbox (bulk_id) where bulk_id is not null`.execute(db);
+    await db.schema.alterTable('accounts').addColumn('operations_profile_id', 'text').execute();
+    await db.schema
+      .createTable('target_health')
+      .addColumn('target', 'text', (c) => c.primaryKey())
+      .addColumn('consecutive_failures', 'integer', (c) => c.notNull())
+      .addColumn('opened_at', 'bigint')
+      .addColumn('disabled_at', 'bigint')
+      .addColumn('disabled_reason', 'text')
+      .addColumn('paused_until', 'bigint')
+      .addColumn('failing_notified', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('last_success_at', 'bigint')
+      .addColumn('last_failure_at', 'bigint')
+      .addColumn('last_status_code', 'integer')
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('recoveries')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('target_url', 'text', (c) => c.notNull())
+      .addColumn('from_at', 'bigint', (c) => c.notNull())
+      .addColumn('to_at', 'bigint', (c) => c.notNull())
+      .addColumn('states', 'text', (c) => c.notNull())
+      .addColumn('rate_per_second', 'integer', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('total', 'integer', (c) => c.notNull())
+      .addColumn('requeued', 'integer', (c) => c.notNull())
+      .addColumn('cursor', 'text')
+      .addColumn('idempotency_key', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('finished_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('recoveries_idempotency').on('recoveries').columns(['account_id', 'idempotency_key']).unique().execute();
+    await sql`create index recoveries_running on recoveries (id) where state = 'RUNNING'`.execute(db);
+  },
+};
+
 export const migrationsFor = (profile: DialectProfile): Record<string, Migration> => ({
   '0001_core': m0001(profile),
   '0002_claim_indexes': m0002,
@@ -404,4 +464,5 @@ export const migrationsFor = (profile: DialectProfile): Record<string, Migration
   '0007_target_limits': m0007,
   '0008_inbound_extra': m0008,
   '0009_clicks_extra': m0009,
+  '0010_webhook_operations': m0010,
 });

@@ -9,6 +9,8 @@ export interface AccountsTable {
   id: string;
   name: string;
   created_at: number;
+  /** The notification profile that receives this account's operational events (webhook.*), if any. */
+  operations_profile_id: Generated<string | null>;
 }
 
 export interface ApiKeysTable {
@@ -263,15 +265,21 @@ export interface OutboxTable {
   state: OutboxState;
   delivery_id: string | null;
   created_at: number;
+  /** The public message id and bulk id the event belongs to, for the attempt log's queries. */
+  message_id?: string | null;
+  bulk_id?: string | null;
 }
 
 export type DeliveryState = 'PENDING' | 'RETRYING' | 'DELIVERED' | 'DROPPED';
+
+/** What a delivery's body holds: a payload family's events, or one Hookline operational event. */
+export type DeliveryFamily = PayloadFamily | 'operations';
 
 export interface DeliveriesTable {
   id: string;
   account_id: string;
   target_url: string;
-  family: PayloadFamily;
+  family: DeliveryFamily;
   content_type: string;
   body: string;
   report_count: number;
@@ -285,6 +293,12 @@ export interface DeliveriesTable {
   last_error: string | null;
   created_at: number;
   done_at: number | null;
+  /** Why a DROPPED delivery was dropped: ATTEMPTS_EXHAUSTED or TARGET_GONE. */
+  drop_reason: string | null;
+  /** Attempts made before the current retry cycle (a replay or recovery starts a new one). */
+  cycle_base: Generated<number>;
+  /** When the earliest event it carries was recorded: delivery latency runs from here to the 2xx. */
+  first_event_at: number | null;
 }
 
 export interface AttemptsTable {
@@ -297,6 +311,54 @@ export interface AttemptsTable {
   status_code: number | null;
   error_class: string | null;
   error: string | null;
+  /** The target the attempt went to (a URL, or a notification profile reference). */
+  target_url: string | null;
+  /** The first 4 KB of the response body, as text. */
+  response_excerpt: string | null;
+}
+
+/**
+ * Per-target health shared by every worker: the circuit breaker (open while opened_at is set), the
+ * receiver's Retry-After pause (paused_until) and the 410 switch (disabled_at: no requests until an
+ * operator re-enables the target).
+ */
+export interface TargetHealthTable {
+  target: string;
+  consecutive_failures: number;
+  opened_at: number | null;
+  disabled_at: number | null;
+  disabled_reason: string | null;
+  /** A 429/503 with Retry-After: nothing is sent to the target before this time. */
+  paused_until: number | null;
+  /** A webhook.target.failing event went out for the current failure streak. */
+  failing_notified: number;
+  last_success_at: number | null;
+  last_failure_at: number | null;
+  last_status_code: number | null;
+  updated_at: number;
+}
+
+export type RecoveryState = 'RUNNING' | 'COMPLETED' | 'CANCELED';
+
+/** A recovery re-queues a target's DROPPED or still-retrying deliveries of a time range, at a bounded rate. */
+export interface RecoveriesTable {
+  id: string;
+  account_id: string;
+  target_url: string;
+  from_at: number;
+  to_at: number;
+  /** JSON array of the delivery states it takes: DROPPED, RETRYING. */
+  states: string;
+  rate_per_second: number;
+  state: RecoveryState;
+  total: number;
+  requeued: number;
+  /** The last delivery it re-queued, in (created_at, id) order, as JSON [created_at, id]. */
+  cursor: string | null;
+  idempotency_key: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
 }
 
 /**
@@ -336,6 +398,8 @@ export interface Database {
   deliveries: DeliveriesTable;
   attempts: AttemptsTable;
   target_limits: TargetLimitsTable;
+  target_health: TargetHealthTable;
+  recoveries: RecoveriesTable;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

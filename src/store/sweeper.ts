@@ -1,9 +1,15 @@
 /**
- * Retention: messages, reports, emptied bulks, inbound messages, clicks, short links and delivered webhook rows older than RETENTION_HOURS are
- * removed, in small batches so the writer is never held for long. Nothing that work still
- * depends on is touched: scheduled or in-flight messages, undelivered outbox rows, and DROPPED
- * deliveries (kept for inspection) all stay. Expired pull-queue and inbox entries go after 48 h;
- * inbound messages after RETENTION_HOURS, once none of their pushes is still waiting.
+ * Retention: messages, reports, emptied bulks, inbound messages, clicks and short links older than
+ * RETENTION_HOURS are removed, in small batches so the writer is never held for long. Nothing that
+ * work still depends on is touched: scheduled or in-flight messages and undelivered outbox rows
+ * stay. Expired pull-queue and inbox entries go after 48 h; inbound messages after RETENTION_HOURS,
+ * once none of their pushes is still waiting.
+ *
+ * Webhook history is the attempt log (src/operations/) and what replays re-send, so it has its own,
+ * longer retention, WEBHOOK_LOG_RETENTION_DAYS: a finished delivery (DELIVERED or DROPPED), its
+ * outbox rows and its attempts go that long after it finished. A waiting delivery's attempts older
+ * than that go too: a retry cycle lasts at most 42 h, so this only touches deliveries replayed or
+ * recovered long after their first attempts.
  * With several workers on one database, one sweeps at a time (an advisory transaction lock).
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
@@ -17,7 +23,12 @@ export const SWEEP_INTERVAL_MS = 60_000;
 /** Any constant works; it only has to be the same in every Hookline process. */
 const SWEEP_LOCK_KEY = 7_146_301;
 
-export function createSweepPass(db: Kysely<Database>, profile: DialectProfile, retentionMs: number): (now: number) => Promise<PassResult> {
+export function createSweepPass(
+  db: Kysely<Database>,
+  profile: DialectProfile,
+  retentionMs: number,
+  logRetentionMs: number,
+): (now: number) => Promise<PassResult> {
   /** Runs one sweep step in a transaction, unless another process is sweeping right now. */
   const step = (work: (trx: Transaction<Database>) => Promise<number>) =>
     db.transaction().execute(async (trx) => {
@@ -30,6 +41,7 @@ export function createSweepPass(db: Kysely<Database>, profile: DialectProfile, r
 
   return async function sweepPass(now: number): Promise<PassResult> {
     const cutoff = now - retentionMs;
+    const logCutoff = now - logRetentionMs;
     let removed = 0;
     removed += await step(async (trx) => {
       const result = await sql`delete from pull_queue where id in (select id from pull_queue where expires_at <= ${now} limit ${BATCH})`.execute(trx);
@@ -62,13 +74,24 @@ export function createSweepPass(db: Kysely<Database>, profile: DialectProfile, r
       return Number(result.numAffectedRows ?? 0);
     });
     removed += await step(async (trx) => {
-      const old = await trx.selectFrom('deliveries').select('id').where('state', '=', 'DELIVERED').where('done_at', '<', cutoff).limit(BATCH).execute();
+      const old = await trx
+        .selectFrom('deliveries')
+        .select('id')
+        .where('state', 'in', ['DELIVERED', 'DROPPED'])
+        .where('done_at', '<', logCutoff)
+        .limit(BATCH)
+        .execute();
       if (old.length === 0) return 0;
       const ids = old.map((d) => d.id);
       await trx.deleteFrom('attempts').where('delivery_id', 'in', ids).execute();
       await trx.deleteFrom('outbox').where('delivery_id', 'in', ids).execute();
       await trx.deleteFrom('deliveries').where('id', 'in', ids).execute();
       return ids.length;
+    });
+    removed += await step(async (trx) => {
+      // Old attempts of deliveries that still wait (see the header).
+      const result = await sql`delete from attempts where id in (select id from attempts where started_at < ${logCutoff} limit ${BATCH})`.execute(trx);
+      return Number(result.numAffectedRows ?? 0);
     });
     removed += await step(async (trx) => {
       const old = await trx

@@ -9,12 +9,10 @@ import type { Kysely } from 'kysely';
 import type { EventFacts, Subscriber, SubscriberLookup } from '../events/routing.ts';
 import type { Notifier } from '../store/notifier.ts';
 import type { SecuritySettings } from '../webhooks/security.ts';
-import type { DeliveryTarget, TargetResolver } from '../webhooks/targets.ts';
+import { parseProfileTarget, profileTarget, type DeliveryTarget, type TargetResolver } from '../webhooks/targets.ts';
 import type { Database } from '../store/schema.ts';
 import {
-  parseProfileTarget,
   profileFromRow,
-  profileTarget,
   securityFromRow,
   subscriptionFromRow,
   type Profile,
@@ -26,6 +24,8 @@ interface AccountData {
   subscriptions: Subscription[];
   profiles: Map<string, Profile>;
   security: Map<string, SecuritySetting>;
+  /** The profile that receives the account's operational events (webhook.*), if one is set. */
+  operationsProfileId: string | null;
 }
 
 const anyOrIncludes = (list: string[], value: string | null) => list.length === 0 || (value !== null && list.includes(value));
@@ -82,6 +82,12 @@ export class SubscriptionDirectory implements SubscriberLookup, TargetResolver {
     };
   }
 
+  async operationsTarget(db: Kysely<Database>, accountId: string): Promise<string | null> {
+    const data = await this.load(db, accountId);
+    const id = data.operationsProfileId;
+    return id !== null && data.profiles.has(id) ? profileTarget(accountId, id) : null;
+  }
+
   cachedWindow(target: string): number | undefined {
     const ref = parseProfileTarget(target);
     return ref ? this.settled.get(ref.accountId)?.profiles.get(ref.profileId)?.settings.windowSize : undefined;
@@ -112,15 +118,17 @@ export class SubscriptionDirectory implements SubscriberLookup, TargetResolver {
   }
 
   private async read(db: Kysely<Database>, accountId: string): Promise<AccountData> {
-    const [subscriptions, profiles, security] = await Promise.all([
+    const [subscriptions, profiles, security, account] = await Promise.all([
       db.selectFrom('subscriptions').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute(),
       db.selectFrom('notification_profiles').selectAll().where('account_id', '=', accountId).execute(),
       db.selectFrom('security_settings').selectAll().where('account_id', '=', accountId).execute(),
+      db.selectFrom('accounts').select('operations_profile_id').where('id', '=', accountId).executeTakeFirst(),
     ]);
     return {
       subscriptions: subscriptions.map(subscriptionFromRow),
       profiles: new Map(profiles.map((r) => [r.profile_id, profileFromRow(r)])),
       security: new Map(security.map((r) => [r.auth_id, securityFromRow(r)])),
+      operationsProfileId: account?.operations_profile_id ?? null,
     };
   }
 }

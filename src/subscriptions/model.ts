@@ -1,7 +1,6 @@
 /** Subscriptions, notification profiles and security settings as the rest of Hookline sees them. */
 import type { Selectable } from 'kysely';
 import type { NotificationProfilesTable, SecuritySettingsTable, SubscriptionsTable } from '../store/schema.ts';
-import { PROFILE_TARGET_PREFIX } from '../webhooks/targets.ts';
 
 export interface SubscriptionEvent {
   event: string;
@@ -87,12 +86,3 @@ export const securityFromRow = (row: Selectable<SecuritySettingsTable>): Securit
   credentials: JSON.parse(row.credentials),
 });
 
-/** The outbox/delivery target of a profile: one string, so windows and order work per profile as per URL. */
-export const profileTarget = (accountId: string, profileId: string): string => `${PROFILE_TARGET_PREFIX}${accountId}/${profileId}`;
-
-export function parseProfileTarget(target: string): { accountId: string; profileId: string } | null {
-  if (!target.startsWith(PROFILE_TARGET_PREFIX)) return null;
-  const rest = target.slice(PROFILE_TARGET_PREFIX.length);
-  const slash = rest.indexOf('/');
-  return slash < 0 ? null : { accountId: rest.slice(0, slash), profileId: rest.slice(slash + 1) };
-}

@@ -2,7 +2,8 @@
  * Notification profiles: `GET/POST /subscriptions/1/profiles`,
  * `GET/PUT/DELETE /subscriptions/1/profiles/{profileId}`. A new profile may bring new security
  * settings (created in the same transaction) or reference existing ones by `authId`; a PUT only
- * references. A profile still used by a subscription is not deleted (409).
+ * references. A profile still used by a subscription, or that is the account's operations profile
+ * (`/hookline/1/operations-profile`), is not deleted (409).
  */
 import type { FastifyInstance } from 'fastify';
 import { ApiError, type Violation } from '../http/errors.ts';
@@ -133,6 +134,9 @@ export function registerProfileRoutes(app: FastifyInstance, deps: SubscriptionAp
         .limit(11)
         .execute();
       if (users.length > 0) throw conflict(`Notification profile ${profileId} is used by subscriptions: ${usersText(users.map((u) => `${u.channel}/${u.subscription_id}`))}.`);
+      // Nor is the operations profile: its events would silently stop (operations-profile-routes.ts).
+      const operations = await trx.selectFrom('accounts').select('id').where('id', '=', accountId).where('operations_profile_id', '=', profileId).executeTakeFirst();
+      if (operations) throw conflict(`Notification profile ${profileId} receives the account's operational events; set another one (PUT /hookline/1/operations-profile) first.`);
       return deleted.auth_id;
     });
     return idOnlyProfile(profileId, authId);

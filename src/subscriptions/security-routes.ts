@@ -2,7 +2,8 @@
  * Security settings ("authentication settings"): `GET/POST /subscriptions/1/security`,
  * `GET/PUT/DELETE /subscriptions/1/security/{authId}`. Types BASIC, HMAC and OAUTH; CUSTOM is
  * refused. Secrets are stored as given and answered masked (views.ts). Settings still used by a
- * notification profile are not deleted (409).
+ * notification profile are not deleted (409). A PUT ends an HMAC key rotation's overlap unless it
+ * keeps the key (key-rotation.ts); rotation itself is Hookline's (rotation-routes.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import { ApiError, type Violation } from '../http/errors.ts';
@@ -10,6 +11,7 @@ import { securityFromRow, type SecurityType } from './model.ts';
 import { checkUrl, conflict, findSecurity, insertSecurity, throwIfAny, write, type SubscriptionApiDeps } from './persistence.ts';
 import { checkId, checkSecurityDefinition, NoIdSecurityRequest, nullMeansAbsent, PageQuery, SECRET_FIELDS, SecurityRequest, type SecurityDefinition } from './request-schemas.ts';
 import { idOnlySecurity, MASK, paging, securityView } from './views.ts';
+import { credentialsForPut } from './key-rotation.ts';
 
 type Params = { authId: string };
 type SecurityBody = { authId?: string; type?: string; credentials?: Record<string, unknown> };
@@ -82,17 +84,33 @@ export function registerSecurityRoutes(app: FastifyInstance, deps: SubscriptionA
     const existing = await findSecurity(db, accountId, authId);
     if (!existing) throw new ApiError('NOT_FOUND');
     const violations: Violation[] = [];
-    const definition = checkSecurityDefinition(request.body, '', violations, keepMasked(securityFromRow(existing)));
+    const stored = securityFromRow(existing);
+    const keep = keepMasked(stored);
+    let keptStored = false;
+    const definition = checkSecurityDefinition(request.body, '', violations, (type, field, value) => {
+      const kept = keep(type, field, value);
+      if (JSON.stringify(kept) !== JSON.stringify(value)) keptStored = true;
+      return kept;
+    });
     await checkSecurityUrls(definition, '', deps, violations);
     throwIfAny(violations);
+    const now = clock.now();
+    const credentials = credentialsForPut(stored, definition!, now);
+    // What this PUT stores partly comes from what was read (masked secrets, a rotation in progress):
+    // then it is written only over that same state, or a concurrent change (a key rotated in
+    // between) would be silently undone. A PUT giving every value itself simply wins, as before.
+    const readState = keptStored || credentials !== definition!.credentials ? existing.credentials : null;
     await write(deps, async (trx) => {
-      const updated = await trx
+      let update = trx
         .updateTable('security_settings')
-        .set({ type: definition!.type, credentials: JSON.stringify(definition!.credentials), updated_at: clock.now() })
+        .set({ type: definition!.type, credentials: JSON.stringify(credentials), updated_at: now })
         .where('account_id', '=', accountId)
-        .where('auth_id', '=', authId)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 0) throw new ApiError('NOT_FOUND');
+        .where('auth_id', '=', authId);
+      if (readState !== null) update = update.where('credentials', '=', readState);
+      const updated = await update.executeTakeFirst();
+      if (Number(updated.numUpdatedRows) > 0) return;
+      if (readState !== null && (await findSecurity(trx, accountId, authId))) throw conflict(`Security settings ${authId} changed while this update was made; read them again and repeat it.`);
+      throw new ApiError('NOT_FOUND');
     });
     return idOnlySecurity(authId);
   });

@@ -6,6 +6,7 @@
 import type { Selectable } from 'kysely';
 import type { NotificationProfilesTable, SecuritySettingsTable, SubscriptionsTable } from '../store/schema.ts';
 import { profileFromRow, securityFromRow, subscriptionFromRow } from './model.ts';
+import { credentialsForView } from './key-rotation.ts';
 import { SECRET_FIELDS } from './request-schemas.ts';
 
 /**
@@ -23,7 +24,8 @@ const mask = (value: unknown): unknown => (typeof value === 'string' && value !=
 
 export function securityView(row: Selectable<SecuritySettingsTable>): Record<string, unknown> {
   const setting = securityFromRow(row);
-  const credentials: Record<string, unknown> = { ...setting.credentials };
+  // A rotation's previous key and its expiry are Hookline's, not the spec's: never answered here.
+  const credentials: Record<string, unknown> = credentialsForView(setting.credentials);
   for (const field of SECRET_FIELDS[setting.type] ?? []) if (field in credentials) credentials[field] = mask(credentials[field]);
   if (setting.type === 'OAUTH' && credentials.headers && typeof credentials.headers === 'object') {
     credentials.headers = Object.fromEntries(Object.entries(credentials.headers as Record<string, unknown>).map(([name, value]) => [name, mask(value)]));

@@ -15,6 +15,12 @@
  * with try: a target another worker is claiming for is skipped this pass) makes each claim the
  * only one for its targets, so two workers cannot both take the last slot or the last request
  * of a second. Per-message URL targets keep per-process windows.
+ *
+ * Receiver back-pressure and health (target-health.ts): Retry-After on a 429/503 moves the next
+ * attempt later, never earlier; a 410 disables the target; consecutive failures open its breaker,
+ * and while it is open only its probe (oldest waiting delivery, at that delivery's scheduled time)
+ * is claimed. Drops, a breaker opening and a target recovering are reported to the account's
+ * operations profile (operational-events.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
@@ -25,10 +31,13 @@ import { chunkRows, type DialectProfile } from '../store/database.ts';
 import type { Database } from '../store/schema.ts';
 import type { ErrorClass, HttpSender, SendResult } from './http-sender.ts';
 import { formDeliveries } from './outbox.ts';
-import { basicAuthorization, bearerAuthorization, signatureFor, TokenFetchError, type OAuthTokenClient } from './security.ts';
+import { basicAuthorization, bearerAuthorization, signatureHeader, TokenFetchError, type OAuthTokenClient } from './security.ts';
 import { extraHeaders, PROFILE_TARGET_PREFIX, URL_TARGETS_ONLY, type DeliveryTarget, type TargetResolver } from './targets.ts';
 import { LOOKAHEAD_MS, parseRecent, rateAllowance, rateLogMoved, rateOpensAt, rateStateForClaim, SLOT_MS, spendRate, WINDOW_MS, type RateState } from './rate-limit.ts';
-import { nextAttemptAt } from './retry-policy.ts';
+import { nextAttemptAt, retryAfterMs, withRetryAfter } from './retry-policy.ts';
+import { NO_OBSERVER, type DispatchObserver } from './observer.ts';
+import { writeOperationalEvents, type OperationalEvent } from './operational-events.ts';
+import { ATTEMPTS_EXHAUSTED, healthFromRow, healthOf, isPlainlyHealthy, recordVerdicts, setFailingNotified, TARGET_GONE, type HealthChange, type HealthRow, type TargetHealth } from './target-health.ts';
 
 /** A webhook claim's lease, renewed by the heartbeat while its request runs. */
 export const DELIVERY_LEASE_MS = 10_000;
@@ -43,6 +52,8 @@ export interface DispatcherOptions {
    * worker's claims come back within seconds; a live worker renews its leases (heartbeat).
    */
   leaseMs: number;
+  /** Consecutive failed attempts that open a target's breaker. */
+  breakerThreshold: number;
 }
 
 interface Claimed {
@@ -52,6 +63,22 @@ interface Claimed {
   content_type: string;
   body: string;
   attempts: number;
+  cycle_base: number;
+  first_event_at: number | null;
+  report_count: number;
+  /** Its target was plainly healthy when claimed: a success needs no health bookkeeping. */
+  healthyAtClaim: boolean;
+}
+
+/** A delivery dropped without (more) requests, for its operational event. */
+interface Dropped {
+  id: string;
+  account_id: string;
+  target_url: string;
+  attempts: number;
+  reason: string;
+  last_status_code: number | null;
+  last_error: string | null;
 }
 
 interface Candidate {
@@ -65,6 +92,14 @@ interface Completion {
   startedAt: number;
   result: SendResult;
 }
+
+/** The `webhook.delivery.dropped` event for a dropped delivery. */
+const droppedEvent = (d: Dropped): OperationalEvent => ({
+  accountId: d.account_id,
+  type: 'webhook.delivery.dropped',
+  target: d.target_url,
+  data: { deliveryId: d.id, reason: d.reason, attempts: d.attempts, lastStatusCode: d.last_status_code, lastError: d.last_error },
+});
 
 const failedAttempt = (errorClass: ErrorClass, error: string): SendResult => ({ ok: false, statusCode: null, errorClass, error, durationMs: 0 });
 
@@ -106,6 +141,8 @@ export class Dispatcher {
    * [recorded, sent]. Moved in the target's log at this worker's next claim for it.
    */
   private lateSends = new Map<string, Array<[number, number]>>();
+  /** The last claim queued operational events, due at once. */
+  private eventsWritten = false;
   /** Rung when completions free a slot or unblock the next report of a message. */
   onProgress: () => void = () => {};
 
@@ -119,6 +156,7 @@ export class Dispatcher {
     /** Notification profiles behind profile targets, and the OAuth tokens their security needs. */
     private readonly targets: TargetResolver = URL_TARGETS_ONLY,
     private readonly tokens: OAuthTokenClient | null = null,
+    private readonly observer: DispatchObserver = NO_OBSERVER,
   ) {}
 
   /** A target's window: its profile's windowSize, else WEBHOOK_WINDOW. */
@@ -146,7 +184,8 @@ export class Dispatcher {
       },
       limit: Math.max(1000, this.options.bucketSize * 10),
     });
-    const { claimed, rateWakeAt, notBefore } = await this.claim(now);
+    this.eventsWritten = false;
+    const { claimed, wakeAt, notBefore } = await this.claim(now);
     for (const delivery of claimed) this.start(delivery, notBefore.get(delivery.target_url));
     // The states are literals so SQLite can use the partial index deliveries_due (a bound
     // parameter cannot prove the index's WHERE): one index seek, however large the backlog.
@@ -157,23 +196,30 @@ export class Dispatcher {
       .where('next_attempt_at', '>', now)
       .executeTakeFirst();
     const due = next?.due == null ? null : Number(next.due);
-    // A target held back by its rate limit: claim again as its budget opens (rate-limit.ts), not before.
-    const nextDueAt = rateWakeAt === null ? due : due === null ? rateWakeAt : Math.min(due, rateWakeAt);
-    return { more: formed.more, nextDueAt };
+    // A target held back by its rate limit or a receiver's pause: claim again when it opens, not before.
+    const nextDueAt = wakeAt === null ? due : due === null ? wakeAt : Math.min(due, wakeAt);
+    return { more: formed.more || this.eventsWritten, nextDueAt };
   };
 
   /**
    * Claims what may go now. `notBefore`: per rate-limited target, when its requests were recorded
-   * as sent (rate-limit.ts), which they wait for; `rateWakeAt`: when a target its rate held back
-   * may be claimed for again (a little ahead, as rate-limit.ts allows).
+   * as sent (rate-limit.ts), which they wait for; `wakeAt`: when a target its rate held back may
+   * be claimed for again (a little ahead, as rate-limit.ts allows), or a paused target resumes.
    */
-  private async claim(now: number): Promise<{ claimed: Claimed[]; rateWakeAt: number | null; notBefore: Map<string, number> }> {
+  private async claim(now: number): Promise<{ claimed: Claimed[]; wakeAt: number | null; notBefore: Map<string, number> }> {
     const free = this.options.maxInFlight - this.inFlight;
-    const nothing = { claimed: [], rateWakeAt: null, notBefore: new Map<string, number>() };
+    const nothing = { claimed: [], wakeAt: null, notBefore: new Map<string, number>() };
     if (free <= 0) return nothing;
     return this.db.transaction().execute(async (trx) => {
-      const targets = await this.claimableTargets(trx, now, free);
-      if (targets.length === 0) return nothing;
+      const { targets: waiting, health } = await this.claimableTargets(trx, now, free);
+      if (waiting.length === 0) return nothing;
+      const gone = waiting.filter((t) => health.get(t)?.disabled);
+      if (gone.length) await this.dropForGoneTargets(trx, gone, now);
+      // A target its receiver paused (Retry-After) gets nothing until then; the pass wakes for it.
+      const paused = new Set(waiting.filter((t) => (health.get(t)?.pausedUntil ?? 0) > now));
+      const pausedUntil = paused.size ? Math.min(...[...paused].map((t) => health.get(t)!.pausedUntil!)) : null;
+      const targets = waiting.filter((t) => !health.get(t)?.disabled && !paused.has(t));
+      if (targets.length === 0) return { ...nothing, wakeAt: pausedUntil };
       const shared = await this.sharedState(trx, now, targets);
       const room = new Map<string, number>();
       for (const target of targets) {
@@ -186,8 +232,14 @@ export class Dispatcher {
         const state = shared.get(target);
         return state?.rate && room.get(target)! < state.room ? room.get(target)! + 1 : room.get(target)!;
       };
-      const candidates = await this.candidates(trx, now, targets, free, readLimit);
+      const open = targets.filter((t) => health.get(t)?.open);
+      const candidates = await this.candidates(trx, now, targets.filter((t) => !health.get(t)?.open), free, readLimit);
       const chosen = this.choose(candidates, free, room);
+      for (const target of open) {
+        if (chosen.length >= free || (room.get(target) ?? 0) <= 0) continue;
+        const probe = await this.probe(trx, now, target);
+        if (probe) chosen.push(probe);
+      }
       const claimed: Claimed[] = [];
       for (const chunk of chunkRows(chosen.map((id) => ({ id })), this.profile)) {
         const rows = await trx
@@ -196,15 +248,54 @@ export class Dispatcher {
           .where('id', 'in', chunk.map((c) => c.id))
           .where('state', 'in', WAITING)
           .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-          .returning(['id', 'account_id', 'target_url', 'content_type', 'body', 'attempts'])
+          .returning(['id', 'account_id', 'target_url', 'content_type', 'body', 'attempts', 'cycle_base', 'first_event_at', 'report_count'])
           .execute();
-        claimed.push(...rows);
+        for (const row of rows) claimed.push({ ...row, healthyAtClaim: isPlainlyHealthy(health.get(row.target_url)) });
       }
       const rateWakeAt = await this.spendRates(trx, shared, candidates, claimed);
+      const wakeAt = rateWakeAt === null ? pausedUntil : pausedUntil === null ? rateWakeAt : Math.min(rateWakeAt, pausedUntil);
       const notBefore = new Map<string, number>();
       for (const [target, state] of shared) if (state.rate) notBefore.set(target, state.rate.refilledAt);
-      return { claimed, rateWakeAt, notBefore };
+      return { claimed, wakeAt, notBefore };
     });
+  }
+
+  /**
+   * The probe of a target whose breaker is open: its oldest waiting delivery, if that is due and
+   * not in flight. Always the same delivery until it is delivered or dropped, so however many
+   * workers look, one request at a time tests the target, on that delivery's own schedule.
+   */
+  private async probe(trx: Transaction<Database>, now: number, target: string): Promise<string | null> {
+    const oldest = await trx
+      .selectFrom('deliveries')
+      .select(['id', 'next_attempt_at', 'lease_until'])
+      .where(WAITING_SQL)
+      .where('target_url', '=', target)
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+    if (!oldest || Number(oldest.next_attempt_at) > now) return null;
+    return oldest.lease_until !== null && Number(oldest.lease_until) >= now ? null : oldest.id;
+  }
+
+  /** A disabled (410) target's waiting deliveries are DROPPED without a request, and reported. */
+  private async dropForGoneTargets(trx: Transaction<Database>, targets: string[], now: number): Promise<void> {
+    const dropped = await trx
+      .updateTable('deliveries')
+      .set({ state: 'DROPPED', drop_reason: TARGET_GONE, done_at: now, next_attempt_at: null })
+      .where('target_url', 'in', targets)
+      .where('state', 'in', WAITING)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .returning(['id', 'account_id', 'target_url', 'attempts', 'last_status_code', 'last_error'])
+      .execute();
+    if (dropped.length === 0) return;
+    for (const chunk of chunkRows(dropped.map((d) => ({ id: d.id })), this.profile)) {
+      await trx.updateTable('outbox').set({ state: 'DROPPED' }).where('delivery_id', 'in', chunk.map((c) => c.id)).execute();
+    }
+    const events = await writeOperationalEvents(trx, this.profile, this.targets, dropped.map((d) => droppedEvent({ ...d, reason: TARGET_GONE })), now);
+    // Those events are due now: the pass that wrote them must not sleep past them.
+    if (events > 0) this.eventsWritten = true;
   }
 
   /**
@@ -306,17 +397,24 @@ export class Dispatcher {
    * first `free` targets by earliest due delivery: `choose` takes targets in that order and gives
    * each at least one slot, so it never reaches a later one.
    */
-  private async claimableTargets(trx: Transaction<Database>, now: number, free: number): Promise<string[]> {
+  private async claimableTargets(trx: Transaction<Database>, now: number, free: number): Promise<{ targets: string[]; health: Map<string, TargetHealth> }> {
     const open = (url: string) => (this.inFlightByTarget.get(url) ?? 0) < this.windowOf(url);
-    const waiting = await sql<{ url: string }>`
+    // Their health comes in the same statement (one round trip fewer per claim on PostgreSQL).
+    const waiting = await sql<{ url: string } & { [K in keyof HealthRow]: HealthRow[K] | null }>`
       with recursive waiting(url) as (
         select min(target_url) from deliveries where state in ('PENDING', 'RETRYING')
         union all
         select (select min(target_url) from deliveries where state in ('PENDING', 'RETRYING') and target_url > waiting.url)
         from waiting where waiting.url is not null
       )
-      select url from waiting where url is not null limit ${TARGET_SCAN_LIMIT + 1}`.execute(trx);
-    if (waiting.rows.length <= TARGET_SCAN_LIMIT) return waiting.rows.map((r) => r.url).filter(open);
+      select w.url, h.consecutive_failures, h.opened_at, h.disabled_at, h.paused_until, h.failing_notified
+      from (select url from waiting where url is not null limit ${TARGET_SCAN_LIMIT + 1}) as w
+      left join target_health h on h.target = w.url`.execute(trx);
+    if (waiting.rows.length <= TARGET_SCAN_LIMIT) {
+      const health = new Map<string, TargetHealth>();
+      for (const row of waiting.rows) if (row.consecutive_failures !== null) health.set(row.url, healthFromRow(row as HealthRow));
+      return { targets: waiting.rows.map((r) => r.url).filter(open), health };
+    }
 
     // Many targets: walk the due deliveries in claim order, a page at a time, and keep the
     // first `free` targets with room.
@@ -345,7 +443,7 @@ export class Dispatcher {
       const last = page[page.length - 1];
       after = [Number(last.next_attempt_at), last.id];
     }
-    return [...targets];
+    return { targets: [...targets], health: await healthOf(trx, [...targets]) };
   }
 
   /**
@@ -446,7 +544,7 @@ export class Dispatcher {
         headers: {
           ...extraHeaders(target.headers),
           ...(authorization ? { authorization } : {}),
-          ...(security?.type === 'HMAC' ? { 'webhook-signature': signatureFor(security.secretKey, security.algorithm, id, timestamp, delivery.body) } : {}),
+          ...(security?.type === 'HMAC' ? { 'webhook-signature': signatureHeader(security, id, timestamp, delivery.body, startedAt) } : {}),
           ...webhookHeaders,
         },
       });
@@ -502,7 +600,8 @@ export class Dispatcher {
 
   private async complete(batch: Completion[]): Promise<void> {
     const now = this.clock.now();
-    await this.db.transaction().execute(async (trx) => {
+    const dropped = new Set<string>();
+    const changes = await this.db.transaction().execute(async (trx) => {
       const attemptRows = batch.map(({ delivery, startedAt, result }) => ({
         delivery_id: delivery.id,
         account_id: delivery.account_id,
@@ -512,8 +611,24 @@ export class Dispatcher {
         status_code: result.statusCode,
         error_class: result.errorClass,
         error: result.error,
+        target_url: delivery.target_url,
+        response_excerpt: result.responseExcerpt ?? null,
       }));
       for (const chunk of chunkRows(attemptRows, this.profile)) await trx.insertInto('attempts').values(chunk).execute();
+      // A target that was healthy at claim and only succeeded stays healthy: no read, no write
+      // (the common case). Anything else is counted in target_health.
+      const unsettled = new Set(batch.filter((c) => !c.result.ok || !c.delivery.healthyAtClaim).map((c) => c.delivery.target_url));
+      const verdicts = batch.filter((c) => unsettled.has(c.delivery.target_url)).map(({ delivery, startedAt, result }) => ({
+        target: delivery.target_url,
+        ok: result.ok,
+        gone: result.statusCode === 410,
+        statusCode: result.statusCode,
+        at: startedAt,
+        retryAfterMs: retryAfterMs(result.retryAfter, now),
+      }));
+      const { changes, health } = verdicts.length
+        ? await recordVerdicts(trx, verdicts, now, this.options.breakerThreshold, this.profile.multiProcess)
+        : { changes: new Map<string, HealthChange>(), health: new Map<string, TargetHealth>() };
 
       // One statement per distinct success status (almost always just 200).
       const deliveredByCode = new Map<number, string[]>();
@@ -533,14 +648,20 @@ export class Dispatcher {
         if (done.length) await trx.updateTable('outbox').set({ state: 'DONE' }).where('delivery_id', 'in', done.map((d) => d.id)).execute();
       }
 
+      const events: OperationalEvent[] = [];
       for (const { delivery, startedAt, result } of batch.filter((c) => !c.result.ok)) {
-        const next = nextAttemptAt(delivery.attempts, startedAt, this.options.retryMinuteMs);
+        // A disabled target gets no more attempts; otherwise the schedule, moved later by a Retry-After.
+        const gone = health.get(delivery.target_url)?.disabled ?? false;
+        const scheduled = nextAttemptAt(delivery.attempts - delivery.cycle_base, startedAt, this.options.retryMinuteMs);
+        const next = gone ? null : withRetryAfter(scheduled, health.get(delivery.target_url)?.pausedUntil ?? null);
+        const reason = next !== null ? null : gone ? TARGET_GONE : ATTEMPTS_EXHAUSTED;
         const updated = await trx
           .updateTable('deliveries')
           .set({
             state: next === null ? 'DROPPED' : 'RETRYING',
             next_attempt_at: next,
             done_at: next === null ? now : null,
+            drop_reason: reason,
             lease_owner: null,
             lease_until: null,
             last_status_code: result.statusCode,
@@ -549,12 +670,71 @@ export class Dispatcher {
           .where('id', '=', delivery.id)
           .where('lease_owner', '=', this.owner)
           .executeTakeFirst();
-        if (next === null && Number(updated.numUpdatedRows) > 0) {
+        if (reason !== null && Number(updated.numUpdatedRows) > 0) {
+          dropped.add(delivery.id);
           await trx.updateTable('outbox').set({ state: 'DROPPED' }).where('delivery_id', '=', delivery.id).execute();
-          this.log.warn({ deliveryId: delivery.id, target: delivery.target_url, attempts: delivery.attempts }, 'webhook delivery dropped after its last attempt');
+          events.push(droppedEvent({ ...delivery, reason, last_status_code: result.statusCode, last_error: result.error }));
+          this.log.warn({ deliveryId: delivery.id, target: delivery.target_url, attempts: delivery.attempts, reason }, 'webhook delivery dropped');
         }
       }
+      const gone = [...changes].filter(([, change]) => change === 'disabled').map(([target]) => target);
+      if (gone.length) await this.dropForGoneTargets(trx, gone, now);
+      events.push(...(await this.healthEvents(trx, changes, health, batch, now)));
+      await writeOperationalEvents(trx, this.profile, this.targets, events, now);
+      return changes;
     });
+    for (const { delivery, startedAt, result } of batch) {
+      const end = startedAt + result.durationMs;
+      this.observer.attemptFinished({
+        target: delivery.target_url,
+        accountId: delivery.account_id,
+        outcome: result.ok ? 'delivered' : (result.errorClass ?? 'http-status'),
+        statusCode: result.statusCode,
+        durationMs: result.durationMs,
+        eventToDeliveredMs: result.ok && delivery.first_event_at !== null ? Math.max(0, end - Number(delivery.first_event_at)) : null,
+        dropped: dropped.has(delivery.id),
+      });
+    }
+    for (const [target, change] of changes) this.observer.targetStateChanged(target, change === 'opened' ? 'open' : change);
+  }
+
+  /**
+   * `webhook.target.failing` once per failure streak (the breaker opened, or a 410 disabled the
+   * target) and `webhook.target.recovered` when a target that was reported failing delivers again.
+   */
+  private async healthEvents(
+    trx: Transaction<Database>,
+    changes: Map<string, HealthChange>,
+    health: Map<string, TargetHealth>,
+    batch: Completion[],
+    now: number,
+  ): Promise<OperationalEvent[]> {
+    const events: OperationalEvent[] = [];
+    for (const [target, change] of changes) {
+      const state = health.get(target)!;
+      const last = batch.filter((c) => c.delivery.target_url === target).at(-1)!;
+      const accountId = last.delivery.account_id;
+      if (change === 'closed') {
+        if (!state.failingNotified) continue;
+        events.push({ accountId, type: 'webhook.target.recovered', target, data: {} });
+        await setFailingNotified(trx, target, false, now);
+        continue;
+      }
+      if (state.failingNotified) continue;
+      events.push({
+        accountId,
+        type: 'webhook.target.failing',
+        target,
+        data: {
+          reason: change === 'disabled' ? TARGET_GONE : 'CONSECUTIVE_FAILURES',
+          consecutiveFailures: state.consecutiveFailures,
+          lastStatusCode: last.result.statusCode,
+          lastError: last.result.error,
+        },
+      });
+      await setFailingNotified(trx, target, true, now);
+    }
+    return events;
   }
 
   private heartbeat: NodeJS.Timeout | null = null;

@@ -14,6 +14,10 @@ export interface SendResult {
   errorClass: ErrorClass | null;
   error: string | null;
   durationMs: number;
+  /** The first RESPONSE_EXCERPT_BYTES of the response body, as text (for the attempt log). */
+  responseExcerpt?: string | null;
+  /** The Retry-After header of a 429 or 503, as sent. */
+  retryAfter?: string | null;
 }
 
 export interface SendRequest {
@@ -39,6 +43,12 @@ export interface SenderOptions {
 export const maxAttemptMs = (o: Pick<SenderOptions, 'connectTimeoutMs' | 'readTimeoutMs'>) => o.connectTimeoutMs + 2 * o.readTimeoutMs;
 
 const RESPONSE_EXCERPT_BYTES = 4096;
+
+/** The first RESPONSE_EXCERPT_BYTES as text; a multi-byte character cut at the end is dropped. */
+function excerpt(chunks: Buffer[]): string {
+  const bytes = Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES);
+  return new TextDecoder('utf-8', { fatal: false }).decode(bytes, { stream: true }).replaceAll('\u0000', '');
+}
 
 /** Which kind of network failure an undici error is (shared with the OAuth token client). */
 export function classifyNetworkError(error: unknown): { errorClass: ErrorClass; message: string } {
@@ -97,8 +107,10 @@ export class HttpSender {
         headers: { 'content-type': req.contentType, 'user-agent': 'Hookline-Webhooks/1', ...req.headers },
       });
       // Read at most a small excerpt; a receiver's large answer must not cost us memory.
+      const chunks: Buffer[] = [];
       let read = 0;
       for await (const chunk of response.body) {
+        chunks.push(chunk as Buffer);
         read += (chunk as Buffer).length;
         if (read >= RESPONSE_EXCERPT_BYTES) {
           response.body.destroy();
@@ -106,12 +118,15 @@ export class HttpSender {
         }
       }
       const ok = response.statusCode >= 200 && response.statusCode < 300;
+      const retryAfter = response.statusCode === 429 || response.statusCode === 503 ? response.headers['retry-after'] : undefined;
       return {
         ok,
         statusCode: response.statusCode,
         errorClass: ok ? null : 'http-status',
         error: ok ? null : `HTTP ${response.statusCode}`,
         durationMs: elapsed(),
+        responseExcerpt: read === 0 ? null : excerpt(chunks),
+        retryAfter: typeof retryAfter === 'string' ? retryAfter : null,
       };
     } catch (error) {
       const { errorClass, message } = classifyNetworkError(error);

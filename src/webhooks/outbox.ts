@@ -7,7 +7,7 @@
  * Per-message order: a report is not batched while an earlier report of the same message to
  * the same target is still READY or BATCHED (not yet delivered or dropped).
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import { newDeliveryId } from '../lib/ids.ts';
 import { chunkRows, type DialectProfile } from '../store/database.ts';
 import type { Database, PayloadFamily } from '../store/schema.ts';
@@ -26,7 +26,7 @@ export async function formDeliveries(db: Kysely<Database>, profile: DialectProfi
   return db.transaction().execute(async (trx) => {
     let query = trx
       .selectFrom('outbox as o')
-      .select(['o.id', 'o.account_id', 'o.report_id', 'o.target_url', 'o.family', 'o.content_type'])
+      .select(['o.id', 'o.account_id', 'o.report_id', 'o.target_url', 'o.family', 'o.content_type', 'o.created_at'])
       // States are literals, not parameters, so both databases can use the partial indexes
       // outbox_ready and outbox_pending (a bound parameter cannot prove an index's WHERE).
       .where(sql<boolean>`o.state = 'READY'`)
@@ -66,7 +66,7 @@ export async function formDeliveries(db: Kysely<Database>, profile: DialectProfi
     for (const family of new Set(rows.map((r) => r.family))) {
       views.set(family, await PAYLOADS[family].load(trx, rows.filter((r) => r.family === family).map((r) => Number(r.report_id))));
     }
-    const deliveries: Database['deliveries'][] = [];
+    const deliveries: Insertable<Database['deliveries']>[] = [];
     const members: Array<{ deliveryId: string; outboxIds: number[] }> = [];
     for (const group of groups.values()) {
       const targetBucket = (await options.bucketSizeOf?.(trx, group[0].target_url)) ?? options.bucketSize;
@@ -94,6 +94,8 @@ export async function formDeliveries(db: Kysely<Database>, profile: DialectProfi
           last_error: null,
           created_at: now,
           done_at: null,
+          drop_reason: null,
+          first_event_at: Math.min(...bucket.map((r) => Number(r.created_at))),
         });
         members.push({ deliveryId: id, outboxIds: bucket.map((r) => Number(r.id)) });
       }

@@ -8,6 +8,7 @@
  *    for the other algorithms the label is the Infobip algorithm name, e.g.
  *    `HMAC_SHA_512,<base64>`, which Standard Webhooks libraries will simply not recognise (they
  *    look for `v1,`), so receivers of non-SHA-256 profiles need their own three-line verifier.
+ *    `signatureHeader` adds the previous key's signature during a key rotation's overlap.
  *  - OAUTH: an access token from `tokenUrl`, sent as `Authorization: Bearer <token>` —
  *    `OAuthTokenClient` (cache, single flight, target safety, bounded timeouts, no redirects).
  */
@@ -20,7 +21,18 @@ export type HmacAlgorithm = 'HMAC_MD5' | 'HMAC_SHA_1' | 'HMAC_SHA_224' | 'HMAC_S
 
 export type SecuritySettings =
   | { type: 'BASIC'; username: string; password: string }
-  | { type: 'HMAC'; secretKey: string; algorithm: HmacAlgorithm }
+  | {
+      type: 'HMAC';
+      secretKey: string;
+      algorithm: HmacAlgorithm;
+      /**
+       * The key a rotation replaced (`POST /hookline/1/security/{authId}/rotate`), still signed
+       * with until `previousKeyExpiresAt` (epoch ms) so receivers can switch keys without losing a
+       * request. Always the same algorithm as `secretKey`: a change of algorithm drops it.
+       */
+      previousSecretKey?: string;
+      previousKeyExpiresAt?: number;
+    }
   | {
       type: 'OAUTH';
       tokenUrl: string;
@@ -36,6 +48,7 @@ export type SecuritySettings =
     };
 
 export type OAuthSettings = Extract<SecuritySettings, { type: 'OAUTH' }>;
+export type HmacSettings = Extract<SecuritySettings, { type: 'HMAC' }>;
 
 // ---------------------------------------------------------------------------------------------
 // HMAC (Standard Webhooks)
@@ -110,6 +123,19 @@ export function signatureFor(
   mac.update(`${id}.${timestamp}.`, 'utf8');
   mac.update(body);
   return `${signatureLabel(algorithm)},${mac.digest('base64')}`;
+}
+
+/**
+ * The `webhook-signature` header value: the current key's signature and, while a rotation's
+ * overlap lasts (`now < previousKeyExpiresAt`), the previous key's after it, space-separated as
+ * Standard Webhooks allows. A receiver verifies if any one of them matches, so one still holding
+ * the old key and one already holding the new key both accept every request of the overlap.
+ */
+export function signatureHeader(security: HmacSettings, id: string, timestamp: string, body: string | Uint8Array, now: number): string {
+  const current = signatureFor(security.secretKey, security.algorithm, id, timestamp, body);
+  const { previousSecretKey, previousKeyExpiresAt } = security;
+  if (previousSecretKey === undefined || previousKeyExpiresAt === undefined || !(now < previousKeyExpiresAt)) return current;
+  return `${current} ${signatureFor(previousSecretKey, security.algorithm, id, timestamp, body)}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -338,7 +338,7 @@ describe('the inbox (GET /sms/1/inbox/reports)', () => {
     assert.deepEqual(await ok(pull('globex')), { results: [], messageCount: 0, pendingMessageCount: 0 }, 'gone at 48 h');
     // A sweep pass (the gateway's own sweeper may hold the sweep lock for a moment: then again).
     const db = g.hookline.store.db;
-    const sweep = createSweepPass(db, g.hookline.store.profile, 48 * HOUR);
+    const sweep = createSweepPass(db, g.hookline.store.profile, 48 * HOUR, 30 * 24 * HOUR);
     const count = async (table: 'inbox_queue' | 'inbound_messages') => Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     await waitUntil(async () => {
       await sweep(clock.now() + 1);

@@ -1,7 +1,8 @@
 /**
  * Retention: after RETENTION_HOURS the sweeper removes finished messages, their reports and
- * delivered webhook rows, and expired pull-queue entries — and keeps what work still needs:
- * scheduled messages and DROPPED deliveries.
+ * expired pull-queue entries — and keeps what work still needs: scheduled messages. Webhook
+ * history (DELIVERED and DROPPED deliveries, their attempts) is the attempt log and what replays
+ * send, so it stays WEBHOOK_LOG_RETENTION_DAYS (default 30) after the delivery finished.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +12,7 @@ import { startGateway, type TestGateway } from '../helpers/hookline.ts';
 import { Receiver } from '../helpers/receiver.ts';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
@@ -43,7 +45,7 @@ describe('retention sweeper', () => {
     return Number((await q.executeTakeFirstOrThrow()).n);
   };
 
-  it('removes old finished work and keeps scheduled messages and dropped deliveries', async () => {
+  it('removes old finished work and keeps scheduled messages; webhook history stays 30 days', async () => {
     const send = (body: object) => g.api('POST', '/sms/3/messages', body);
     const text = { text: 'x' };
     assert.equal((await send({ messages: [{ destinations: [{ to: '41790000001' }], content: text, webhooks: { delivery: { url: ok.url } } }] })).status, 200);
@@ -70,8 +72,15 @@ describe('retention sweeper', () => {
     const left = await g.hookline.store.db.selectFrom('messages').select(['destination', 'state']).execute();
     assert.deepEqual(left, [{ destination: '41790000004', state: 'SCHEDULED' }], 'a scheduled message is work, not history');
     assert.equal(await count('pull_queue'), 0, 'expired pull entries are gone');
-    assert.equal(await count('deliveries', ['state', 'DELIVERED']), 0, 'delivered rows are gone');
-    assert.equal(await count('deliveries', ['state', 'DROPPED']), 1, 'dropped rows stay');
-    assert.equal(await count('attempts'), 21, 'only the dropped delivery keeps its attempts');
+    assert.equal(await count('deliveries', ['state', 'DELIVERED']), 1, 'delivered rows stay for the attempt log');
+    assert.equal(await count('deliveries', ['state', 'DROPPED']), 1, 'dropped rows stay for the attempt log');
+    assert.equal(await count('attempts'), 22, 'both keep their attempts (1 + 21)');
+
+    // WEBHOOK_LOG_RETENTION_DAYS (30) after they finished, they go with their outbox rows and attempts.
+    clock.advance(30 * DAY);
+    await until(async () => (await count('deliveries')) === 0, 'the sweep of webhook history');
+    assert.equal(await count('attempts'), 0);
+    const outbox = await g.hookline.store.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    assert.equal(Number(outbox.n), 0);
   });
 });

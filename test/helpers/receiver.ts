@@ -1,6 +1,7 @@
 /**
  * A real webhook receiver on loopback. Records every request (headers, raw body, arrival
- * time) and answers with whatever `respond` decides: a status, a delay, or hanging forever.
+ * time) and answers with whatever `respond` decides: a status (with headers), a delay, hanging
+ * forever, or a connection reset.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +15,10 @@ export interface Received {
   remotePort?: number;
 }
 
-export type Respond = (req: Received, index: number) => { status?: number; delayMs?: number; hang?: boolean; body?: string };
+export type Respond = (
+  req: Received,
+  index: number,
+) => { status?: number; delayMs?: number; hang?: boolean; body?: string; headers?: Record<string, string>; /** Cut the connection without an answer. */ reset?: boolean };
 
 export class Receiver {
   readonly requests: Received[] = [];
@@ -37,7 +41,11 @@ export class Receiver {
           this.hanging.add(res);
           return;
         }
-        const send = () => res.writeHead(answer.status ?? 200, { 'content-type': 'text/plain' }).end(answer.body ?? 'OK');
+        if (answer.reset) {
+          req.socket.resetAndDestroy();
+          return;
+        }
+        const send = () => res.writeHead(answer.status ?? 200, { 'content-type': 'text/plain', ...answer.headers }).end(answer.body ?? 'OK');
         if (answer.delayMs) setTimeout(send, answer.delayMs);
         else send();
       });

@@ -165,6 +165,16 @@ async function newSecurity(): Promise<string> {
   await asAdmin('POST', '/subscriptions/1/security', { authId, type: 'BASIC', credentials: { username: 'u', password: 'p' } }, 201);
   return authId;
 }
+/** HMAC settings for the rotation route, made once (a rotation leaves them rotatable). */
+let rotatableAuth: Promise<string> | undefined;
+function hmacSecurity(): Promise<string> {
+  rotatableAuth ??= (async () => {
+    const authId = uniq('matrix-hmac');
+    await asAdmin('POST', '/subscriptions/1/security', { authId, type: 'HMAC', credentials: { secretKey: 'matrix-signing-key', algorithm: 'HMAC_SHA_256' } }, 201);
+    return authId;
+  })();
+  return rotatableAuth;
+}
 async function newProfile(authId?: string): Promise<string> {
   const profileId = uniq('matrix-profile');
   await asAdmin('POST', '/subscriptions/1/profiles', { profileId, webhook: { notifyUrl: WEBHOOK }, ...(authId ? { security: { authId } } : {}) }, 201);
@@ -175,6 +185,36 @@ async function newSubscription(): Promise<string> {
   await asAdmin('POST', '/subscriptions/1/subscription/SMS', { subscriptionId, events: ['DELIVERY'], profile: { profileId: ids.targetProfile } }, 201);
   return subscriptionId;
 }
+
+/**
+ * A recovery of the target profile over a time range before anything existed: it has nothing to
+ * re-send (the profile's real deliveries are left alone), so it is COMPLETED as it starts.
+ */
+const EMPTY_RECOVERY = () => ({ profileId: ids.targetProfile, from: '2020-01-01T00:00:00.000+0000', to: '2020-01-01T00:00:01.000+0000' });
+/** One such recovery, made once for the routes that read or cancel one (a finished one stays answerable). */
+let matrixRecoveryId: Promise<string> | undefined;
+function matrixRecovery(): Promise<string> {
+  matrixRecoveryId ??= asAdmin('POST', '/hookline/1/recoveries', EMPTY_RECOVERY(), 201).then((body) => body.id);
+  return matrixRecoveryId;
+}
+
+/**
+ * A finished webhook delivery of the default account, for the attempt log and replay routes: a row
+ * written straight into the store (no message needs to go through the network for it). A replay
+ * re-queues it; its target refuses connections, so it then just waits for its next attempt.
+ */
+async function newDelivery(): Promise<string> {
+  const id = `whd_${randomUUID().replaceAll('-', '')}`;
+  const now = clock.now();
+  await g.hookline.store.db
+    .insertInto('deliveries')
+    .values({ id, account_id: 'default', target_url: WEBHOOK, family: 'sms-v3', content_type: 'application/json', body: '{"results":[]}', report_count: 0, state: 'DELIVERED', attempts: 1, next_attempt_at: null, lease_owner: null, lease_until: null, last_status_code: 200, last_error: null, created_at: now, done_at: now, drop_reason: null, first_event_at: now })
+    .execute();
+  return id;
+}
+/** One delivery for the read routes, made once. */
+let readableDelivery: Promise<string> | undefined;
+const matrixDelivery = (): Promise<string> => (readableDelivery ??= newDelivery());
 
 /** Numbers are global: each registration needs a number nobody holds yet. */
 const freshNumber = () => `4179${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
@@ -321,6 +361,13 @@ const FIXTURES: Record<string, Fixture> = {
       return { path: `/subscriptions/1/security/${authId}`, check: (body) => assert.deepEqual(body, { authId }) };
     },
   },
+  'POST /hookline/1/security/:authId/rotate': {
+    status: 200,
+    request: async () => {
+      const authId = await hmacSecurity();
+      return { path: `/hookline/1/security/${authId}/rotate`, body: { overlapSeconds: 60 }, check: (body) => assert.match(body.secretKey, /^whsec_/) };
+    },
+  },
   'GET /subscriptions/1/profiles': { status: 200, request: () => ({ path: '/subscriptions/1/profiles', check: hasList('results') }) },
   'POST /subscriptions/1/profiles': {
     status: 201,
@@ -408,6 +455,68 @@ const FIXTURES: Record<string, Fixture> = {
   'GET /sms/1/inbox/reports': {
     status: 200,
     request: () => ({ path: '/sms/1/inbox/reports', check: (body) => assert.deepEqual([Array.isArray(body.results), typeof body.pendingMessageCount], [true, 'number']) }),
+  },
+
+  // The attempt log and replay (a replay answers 202 only for a delivery not already waiting: each success replays a new one).
+  'GET /hookline/1/deliveries': { status: 200, request: () => ({ path: '/hookline/1/deliveries', check: hasList('results') }) },
+  'GET /hookline/1/deliveries/:deliveryId': {
+    status: 200,
+    request: async () => {
+      const id = await matrixDelivery();
+      return { path: `/hookline/1/deliveries/${id}`, check: (body) => assert.equal(body.id, id) };
+    },
+  },
+  'GET /hookline/1/deliveries/:deliveryId/attempts': {
+    status: 200,
+    request: async () => ({ path: `/hookline/1/deliveries/${await matrixDelivery()}/attempts`, check: hasList('results') }),
+  },
+  'GET /hookline/1/attempts': { status: 200, request: () => ({ path: '/hookline/1/attempts', check: hasList('results') }) },
+  'POST /hookline/1/deliveries/:deliveryId/replay': {
+    status: 202,
+    request: async (fresh) => {
+      const id = fresh ? await newDelivery() : await matrixDelivery();
+      return { path: `/hookline/1/deliveries/${id}/replay`, check: (body) => assert.deepEqual([body.id, body.state], [id, 'RETRYING']) };
+    },
+  },
+
+  // Recoveries (see EMPTY_RECOVERY), target health, the operations profile.
+  'POST /hookline/1/recoveries': {
+    status: 201,
+    request: () => ({
+      path: '/hookline/1/recoveries',
+      body: EMPTY_RECOVERY(),
+      check: (body) => assert.deepEqual([body.target, body.state, body.total], [{ profileId: ids.targetProfile }, 'COMPLETED', 0]),
+    }),
+  },
+  'GET /hookline/1/recoveries': { status: 200, request: () => ({ path: '/hookline/1/recoveries', check: hasList('results') }) },
+  'GET /hookline/1/recoveries/:recoveryId': {
+    status: 200,
+    request: async () => {
+      const id = await matrixRecovery();
+      return { path: `/hookline/1/recoveries/${id}`, check: (body) => assert.equal(body.id, id) };
+    },
+  },
+  'DELETE /hookline/1/recoveries/:recoveryId': {
+    status: 200,
+    request: async () => {
+      const id = await matrixRecovery();
+      return { path: `/hookline/1/recoveries/${id}`, check: (body) => assert.deepEqual([body.id, body.state], [id, 'COMPLETED']) };
+    },
+  },
+  'GET /hookline/1/targets': { status: 200, request: () => ({ path: '/hookline/1/targets', check: hasList('results') }) },
+  'POST /hookline/1/targets/enable': {
+    status: 200,
+    request: () => ({
+      path: '/hookline/1/targets/enable',
+      body: { profileId: ids.targetProfile },
+      // Its webhook URL answers nothing, so its breaker may well be open: enable is answered whatever the state.
+      check: (body) => assert.deepEqual([body.target, ['HEALTHY', 'OPEN'].includes(body.state)], [{ profileId: ids.targetProfile }, true]),
+    }),
+  },
+  'GET /hookline/1/operations-profile': { status: 200, request: () => ({ path: '/hookline/1/operations-profile', check: (body) => assert.ok('profileId' in body) }) },
+  'PUT /hookline/1/operations-profile': {
+    status: 200,
+    request: () => ({ path: '/hookline/1/operations-profile', body: { profileId: null }, check: (body) => assert.deepEqual(body, { profileId: null }) }),
   },
 };
 

@@ -1,7 +1,7 @@
 /**
  * The route policy table (src/auth/route-policy.ts) against the routes a real gateway registers:
  * every registered route has an entry, every entry is a registered route, the public routes are
- * exactly the intended five, and they ignore whatever Authorization header comes along
+ * exactly the intended ones, and they ignore whatever Authorization header comes along
  * (the official SDK sends `Authorization: undefined` to them).
  *
  * The registered routes are read from the outside: Fastify's `printRoutes` tree is parsed and
@@ -20,17 +20,21 @@ import { createTestDatabase } from '../helpers/database.ts';
 import { startGateway, TEST_ADMIN, TEST_API_KEY, tempDir, type TestGateway } from '../helpers/hookline.ts';
 import { LEGACY_UNAUTHORIZED, qs, rawApi, V3_UNAUTHORIZED } from './support.ts';
 
-const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'POST /auth/1/session', 'POST /auth/1/oauth2/token', 'GET /t/:code'];
+/** The API reference (src/http/openapi.ts): the document, Swagger UI's page, its copies of the document, its files. */
+const DOCS_ROUTES = ['GET /openapi.json', 'GET /docs', 'GET /docs/json', 'GET /docs/yaml', 'GET /docs/static/index.html', 'GET /docs/static/swagger-initializer.js', 'GET /docs/static/*'];
+const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'POST /auth/1/session', 'POST /auth/1/oauth2/token', 'GET /t/:code', ...DOCS_ROUTES];
 
 /**
  * `METHOD /url` for every route the server answers, HEAD included, from the `printRoutes` tree.
- * With `commonPrefix: false` each line is a path fragment appended to its parent's path, indented
- * by four characters per level, followed by the methods it answers.
+ * Each line is a path fragment appended to its parent's path, indented by four characters per
+ * level, followed by the methods it answers (inner nodes of the tree answer none). The default
+ * tree, not `commonPrefix: false`: that one drops the static part of a wildcard route's path
+ * (`/docs/static/*` prints as `*` under `/docs`).
  */
 function registeredRoutes(server: FastifyInstance): string[] {
   const routes: string[] = [];
   const pathAt: string[] = [];
-  for (const line of server.printRoutes({ commonPrefix: false }).split('\n')) {
+  for (const line of server.printRoutes().split('\n')) {
     if (line.trim() === '') continue;
     const m = /^((?:[│ ] {3})*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
     if (!m) throw new Error(`unexpected printRoutes line: ${JSON.stringify(line)}`);
@@ -87,7 +91,7 @@ describe('route policy table', () => {
     assert.deepEqual(registered.filter((r) => !r.startsWith('HEAD ')).sort(), Object.keys(ROUTE_POLICIES).sort());
   });
 
-  it('the public routes are exactly health, readiness, session create, token create and the short links', () => {
+  it('the public routes are exactly health, readiness, session create, token create, the short links, the API reference and the metrics (METRICS_TOKEN is checked by the route itself)', () => {
     const publicKeys = Object.entries(ROUTE_POLICIES)
       .filter(([, policy]) => policy.access === 'public')
       .map(([key]) => key);
@@ -104,8 +108,8 @@ describe('route policy table', () => {
     }
   });
 
-  it('account management is for people: api-keys and /hookline/1/ (but numbers and the simulator) take Basic, IBSSO, OAuth2 and account-management:manage only', () => {
-    const management = Object.keys(ROUTE_POLICIES).filter((key) => / \/(settings\/2\/api-keys|hookline\/1\/(?!numbers|simulator\/))/.test(key));
+  it('account management is for people: api-keys and /hookline/1/ (but numbers, the simulator, key rotation and webhook operations) take Basic, IBSSO, OAuth2 and account-management:manage only', () => {
+    const management = Object.keys(ROUTE_POLICIES).filter((key) => / \/(settings\/2\/api-keys|hookline\/1\/(?!numbers|simulator\/|security\/|deliveries|attempts|recoveries|targets|operations-profile))/.test(key));
     assert.equal(management.length, 19);
     for (const key of management) {
       assert.deepEqual([...(ROUTE_POLICIES[key].schemes ?? [])].sort(), ['basic', 'bearer', 'ibsso'], key);
@@ -115,6 +119,18 @@ describe('route policy table', () => {
     const numbers = Object.keys(ROUTE_POLICIES).filter((key) => / \/hookline\/1\/(numbers|simulator\/)/.test(key));
     assert.deepEqual(numbers.sort(), ['DELETE /hookline/1/numbers/:number', 'GET /hookline/1/numbers', 'GET /hookline/1/numbers/:number', 'POST /hookline/1/numbers', 'POST /hookline/1/simulator/inbound']);
     for (const key of numbers) assert.deepEqual(ROUTE_POLICIES[key], { access: { anyOf: ['numbers:manage'] } }, key);
+    // HMAC key rotation belongs with the security settings it changes: subscriptions:manage, every scheme.
+    const rotation = Object.keys(ROUTE_POLICIES).filter((key) => / \/hookline\/1\/security\//.test(key));
+    assert.deepEqual(rotation, ['POST /hookline/1/security/:authId/rotate']);
+    assert.deepEqual(ROUTE_POLICIES[rotation[0]], ROUTE_POLICIES['PUT /subscriptions/1/security/:authId']);
+    // The attempt log and replay are about the webhooks the Subscriptions API sets up: its scope, every scheme.
+    const attemptLog = Object.keys(ROUTE_POLICIES).filter((key) => / \/hookline\/1\/(deliveries|attempts)\b/.test(key));
+    assert.equal(attemptLog.length, 5);
+    for (const key of attemptLog) assert.deepEqual(ROUTE_POLICIES[key], ROUTE_POLICIES['GET /subscriptions/1/profiles'], key);
+    // Recoveries, target health and the operations profile: the same scope, every scheme.
+    const recovery = Object.keys(ROUTE_POLICIES).filter((key) => / \/hookline\/1\/(recoveries|targets|operations-profile)\b/.test(key));
+    assert.equal(recovery.length, 8);
+    for (const key of recovery) assert.deepEqual(ROUTE_POLICIES[key], ROUTE_POLICIES['GET /subscriptions/1/profiles'], key);
     // Ending a session is for the session itself (the spec's only security is IBSSOTokenHeader).
     assert.deepEqual(ROUTE_POLICIES['DELETE /auth/1/session'], { access: 'signed-in', schemes: ['ibsso'], throttle: { limit: 10, windowMs: 1_000 } });
   });

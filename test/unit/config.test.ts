@@ -22,6 +22,7 @@ describe('config', () => {
     assert.equal(c.webhookReadTimeoutMs, 10_000);
     assert.equal(c.maxBodyBytes, 1_048_576);
     assert.equal(c.retentionHours, 48);
+    assert.equal(c.webhookLogRetentionDays, 30);
     assert.equal(c.logLevel, 'info');
     assert.ok(Object.isFrozen(c));
   });
@@ -48,7 +49,8 @@ describe('config', () => {
   });
 
   it('rejects invalid values with a message naming the variable', () => {
-    for (const env of [{ PORT: 'abc' }, { PORT: '70000' }, { RETRY_MINUTE_MS: '0' }, { WEBHOOK_ALLOW_PRIVATE: 'maybe' }, { SIMULATOR_PRICE: '-1' }, { LOG_LEVEL: 'loud' }, { DATABASE_URL: 'mysql://x' }]) {
+    assert.equal(loadConfig({ WEBHOOK_LOG_RETENTION_DAYS: '7' }).webhookLogRetentionDays, 7);
+    for (const env of [{ PORT: 'abc' }, { PORT: '70000' }, { RETRY_MINUTE_MS: '0' }, { WEBHOOK_LOG_RETENTION_DAYS: '0' }, { WEBHOOK_ALLOW_PRIVATE: 'maybe' }, { SIMULATOR_PRICE: '-1' }, { LOG_LEVEL: 'loud' }, { DATABASE_URL: 'mysql://x' }]) {
       const name = Object.keys(env)[0];
       assert.throws(() => loadConfig(env), (e: Error) => e instanceof ConfigError && e.message.includes(name));
     }

@@ -1,0 +1,155 @@
+/**
+ * `/hookline/1/targets`: the health of the account's webhook targets (table target_health, shared
+ * by every worker), and re-enabling one a `410 Gone` disabled.
+ *
+ * Which targets an account sees: every notification profile it has (healthy if it has no health
+ * row), and the per-message URLs it has deliveries to that have a health row — a URL gets one at
+ * its first failure, so URLs that never failed are not listed (there may be any number of them).
+ * A URL is not owned by an account: two accounts sending to the same URL see the same health.
+ *
+ *  - GET  /hookline/1/targets          list (filter by state, `page`/`size` paging)
+ *  - POST /hookline/1/targets/enable   re-enable one (idempotent), and wake the dispatchers
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Clock } from '../clock.ts';
+import { formatInfobipTime } from '../lib/infobip-time.ts';
+import type { Database, TargetHealthTable } from '../store/schema.ts';
+import { enableTarget } from '../webhooks/target-health.ts';
+import { PROFILE_TARGET_PREFIX, profileTarget, targetView } from '../webhooks/targets.ts';
+import { accountTarget, TargetRequest } from './account-targets.ts';
+
+export const TARGET_STATES = ['HEALTHY', 'OPEN', 'DISABLED'] as const;
+type TargetState = (typeof TARGET_STATES)[number];
+const MAX_PAGE_SIZE = 100;
+
+const TargetListQuery = Type.Object({
+  state: Type.Optional(
+    Type.Unsafe<TargetState>({ type: 'string', enum: [...TARGET_STATES], description: 'Only targets in this state: HEALTHY, OPEN (circuit breaker open) or DISABLED (a 410 Gone).' }),
+  ),
+  page: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Page number, from 0.' })),
+  size: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, description: `Results per page (default and most: ${MAX_PAGE_SIZE}).` })),
+});
+type TargetListQuery = Static<typeof TargetListQuery>;
+
+type HealthRow = Selectable<TargetHealthTable>;
+const time = (ms: number | null) => (ms === null ? null : formatInfobipTime(Number(ms)));
+
+export function stateOf(row: HealthRow | undefined): TargetState {
+  if (row?.disabled_at != null) return 'DISABLED';
+  if (row?.opened_at != null) return 'OPEN';
+  return 'HEALTHY';
+}
+
+function targetHealthView(target: string, row: HealthRow | undefined, waiting: { pending: number; retrying: number }) {
+  return {
+    target: targetView(target),
+    state: stateOf(row),
+    consecutiveFailures: Number(row?.consecutive_failures ?? 0),
+    breakerOpenedAt: time(row?.opened_at ?? null),
+    /** A 429/503 Retry-After: nothing goes to the target before then. */
+    pausedUntil: time(row?.paused_until ?? null),
+    disabledAt: time(row?.disabled_at ?? null),
+    disabledReason: row?.disabled_reason ?? null,
+    lastSuccessAt: time(row?.last_success_at ?? null),
+    lastFailureAt: time(row?.last_failure_at ?? null),
+    lastStatusCode: row?.last_status_code == null ? null : Number(row.last_status_code),
+    waitingDeliveries: waiting,
+  };
+}
+
+/** Per target, the account's deliveries still waiting to go (PENDING never attempted, RETRYING between attempts). */
+async function waitingCounts(db: Kysely<Database>, accountId: string, targets: readonly string[]): Promise<Map<string, { pending: number; retrying: number }>> {
+  const counts = new Map(targets.map((t) => [t, { pending: 0, retrying: 0 }]));
+  if (targets.length === 0) return counts;
+  const rows = await db
+    .selectFrom('deliveries')
+    .select(['target_url', 'state', (eb) => eb.fn.countAll().as('n')])
+    .where('target_url', 'in', targets)
+    .where('account_id', '=', accountId)
+    .where(sql<boolean>`state in ('PENDING', 'RETRYING')`)
+    .groupBy(['target_url', 'state'])
+    .execute();
+  for (const r of rows) {
+    const c = counts.get(r.target_url)!;
+    if (r.state === 'PENDING') c.pending = Number(r.n);
+    else c.retrying = Number(r.n);
+  }
+  return counts;
+}
+
+async function healthRows(db: Kysely<Database>, targets: readonly string[]): Promise<Map<string, HealthRow>> {
+  if (targets.length === 0) return new Map();
+  const rows = await db.selectFrom('target_health').selectAll().where('target', 'in', targets).execute();
+  return new Map(rows.map((r) => [r.target, r]));
+}
+
+/** The account's targets (see the header), with their health rows, sorted by target. */
+async function accountTargets(db: Kysely<Database>, accountId: string): Promise<Array<{ target: string; row: HealthRow | undefined }>> {
+  const profiles = await db.selectFrom('notification_profiles').select('profile_id').where('account_id', '=', accountId).execute();
+  const profileTargets = profiles.map((p) => profileTarget(accountId, p.profile_id));
+  // URL targets with a health row the account has deliveries to; `exists` uses deliveries_target_created.
+  const urlRows = await db
+    .selectFrom('target_health as th')
+    .selectAll('th')
+    .where(sql<boolean>`substr(th.target, 1, ${PROFILE_TARGET_PREFIX.length}) <> ${PROFILE_TARGET_PREFIX}`)
+    .where(({ exists, selectFrom }) =>
+      exists(selectFrom('deliveries as d').select('d.id').whereRef('d.target_url', '=', 'th.target').where('d.account_id', '=', accountId)),
+    )
+    .execute();
+  const profileHealth = await healthRows(db, profileTargets);
+  const all = [...profileTargets.map((target) => ({ target, row: profileHealth.get(target) })), ...urlRows.map((row) => ({ target: row.target, row }))];
+  return all.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
+}
+
+export interface TargetRouteDeps {
+  db: Kysely<Database>;
+  clock: Clock;
+  /** A target was re-enabled: dispatchers should look again (notifier 'dispatch'). */
+  onEnabled: () => void;
+}
+
+export function registerTargetRoutes(app: FastifyInstance, { db, clock, onEnabled }: TargetRouteDeps): void {
+  app.get<{ Querystring: TargetListQuery }>(
+    '/hookline/1/targets',
+    {
+      schema: {
+        description:
+          "Health of the account's webhook targets: its notification profiles, and the per-message URLs it sends to that have failed at least once. State HEALTHY, OPEN (circuit breaker open: only a probe goes) or DISABLED (answered 410 Gone; re-enable it).",
+        querystring: TargetListQuery,
+      },
+    },
+    async (request) => {
+      const accountId = request.principal.accountId;
+      const page = request.query.page ?? 0;
+      const size = request.query.size ?? MAX_PAGE_SIZE;
+      const wanted = request.query.state;
+      const all = (await accountTargets(db, accountId)).filter((t) => wanted === undefined || stateOf(t.row) === wanted);
+      const slice = all.slice(page * size, (page + 1) * size);
+      const waiting = await waitingCounts(db, accountId, slice.map((t) => t.target));
+      return {
+        results: slice.map((t) => targetHealthView(t.target, t.row, waiting.get(t.target)!)),
+        paging: { page, size, totalPages: Math.ceil(all.length / size), totalResults: all.length },
+      };
+    },
+  );
+
+  app.post<{ Body: TargetRequest }>(
+    '/hookline/1/targets/enable',
+    {
+      schema: {
+        description:
+          'Re-enable a target that a 410 Gone disabled (the circuit breaker is reset too). Deliveries dropped meanwhile stay DROPPED: recover them with POST /hookline/1/recoveries. Answers the target; a target that was not disabled is answered unchanged.',
+        body: TargetRequest,
+      },
+    },
+    async (request) => {
+      const accountId = request.principal.accountId;
+      const target = await accountTarget(db, accountId, request.body);
+      if (await enableTarget(db, target, clock.now())) onEnabled();
+      const [health, waiting] = await Promise.all([healthRows(db, [target]), waitingCounts(db, accountId, [target])]);
+      return targetHealthView(target, health.get(target), waiting.get(target)!);
+    },
+  );
+}

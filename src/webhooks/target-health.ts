@@ -1,0 +1,171 @@
+/**
+ * Per-target health, held in the database so every worker process sees the same thing:
+ *
+ * - the circuit breaker: after `threshold` consecutive failed attempts it opens; while open, the
+ *   dispatcher sends only the target's probe (its oldest waiting delivery, at that delivery's own
+ *   scheduled time) and the others wait without spending attempts; the first success closes it.
+ * - the Retry-After pause: a 429/503 with Retry-After holds every delivery of the target (not only
+ *   the one that was answered) until then; a success ends it.
+ * - the 410 switch: a `410 Gone` disables the target until an operator re-enables it; meanwhile its
+ *   deliveries are DROPPED with reason TARGET_GONE without a request.
+ *
+ * A target with no row is healthy. Rows are written only when something changes (a failure, the
+ * first success after failures), so a healthy target costs one primary-key read per batch.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, TargetHealthTable } from '../store/schema.ts';
+
+export const TARGET_GONE = 'TARGET_GONE';
+export const ATTEMPTS_EXHAUSTED = 'ATTEMPTS_EXHAUSTED';
+
+export interface TargetHealth {
+  consecutiveFailures: number;
+  /** The breaker is open: only the probe goes. */
+  open: boolean;
+  /** Disabled by a 410 until re-enabled. */
+  disabled: boolean;
+  /** Nothing goes before this time (a receiver's Retry-After), or null. */
+  pausedUntil: number | null;
+  /** A webhook.target.failing event went out for the current failure streak. */
+  failingNotified: boolean;
+}
+
+/** One finished attempt, as the breaker counts it. */
+export interface AttemptVerdict {
+  target: string;
+  ok: boolean;
+  gone: boolean;
+  statusCode: number | null;
+  at: number;
+  /** The receiver's Retry-After, in ms from now (already capped), if it sent one. */
+  retryAfterMs: number | null;
+}
+
+/** What changed for a target in one batch of attempts. */
+export type HealthChange = 'opened' | 'closed' | 'disabled';
+
+const HEALTHY: TargetHealth = { consecutiveFailures: 0, open: false, disabled: false, pausedUntil: null, failingNotified: false };
+
+type HealthColumns = 'consecutive_failures' | 'opened_at' | 'disabled_at' | 'paused_until' | 'failing_notified';
+export type HealthRow = Pick<TargetHealthTable, HealthColumns>;
+
+/** A stored row as TargetHealth (also for callers that read target_health joined to their own query). */
+export const healthFromRow = (row: HealthRow): TargetHealth => ({
+  consecutiveFailures: Number(row.consecutive_failures),
+  open: row.opened_at !== null,
+  disabled: row.disabled_at !== null,
+  pausedUntil: row.paused_until === null ? null : Number(row.paused_until),
+  failingNotified: Number(row.failing_notified) === 1,
+});
+
+/** Healthy in every way the claim and the breaker care about: nothing to read or write for a success. */
+export const isPlainlyHealthy = (health: TargetHealth | undefined): boolean =>
+  !health || (health.consecutiveFailures === 0 && !health.open && !health.disabled && health.pausedUntil === null);
+
+/** The health of the given targets that are not plainly healthy (absent from the map: healthy). */
+export async function healthOf(db: Kysely<Database>, targets: readonly string[]): Promise<Map<string, TargetHealth>> {
+  if (targets.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('target_health')
+    .select(['target', 'consecutive_failures', 'opened_at', 'disabled_at', 'paused_until', 'failing_notified'])
+    .where('target', 'in', targets)
+    .execute();
+  return new Map(rows.map((r) => [r.target, healthFromRow(r)]));
+}
+
+/**
+ * Applies a batch of finished attempts to their targets' health, in time order, and says which
+ * targets changed state. `lock` reads the rows FOR UPDATE (PostgreSQL), so two workers completing
+ * attempts to one target count every failure.
+ */
+export async function recordVerdicts(
+  trx: Transaction<Database>,
+  verdicts: readonly AttemptVerdict[],
+  now: number,
+  threshold: number,
+  lock: boolean,
+): Promise<{ changes: Map<string, HealthChange>; health: Map<string, TargetHealth> }> {
+  const targets = [...new Set(verdicts.map((v) => v.target))];
+  let query = trx
+    .selectFrom('target_health')
+    .selectAll()
+    .where('target', 'in', targets);
+  if (lock) query = query.forUpdate();
+  const stored = new Map((await query.execute()).map((r) => [r.target, r]));
+  const changes = new Map<string, HealthChange>();
+  const health = new Map<string, TargetHealth>();
+  const writes: TargetHealthTable[] = [];
+  for (const target of targets) {
+    const row = stored.get(target);
+    const before = row ? healthFromRow(row) : HEALTHY;
+    const next: TargetHealthTable = row
+      ? { ...row, consecutive_failures: before.consecutiveFailures, failing_notified: before.failingNotified ? 1 : 0, updated_at: now }
+      : { target, consecutive_failures: 0, opened_at: null, disabled_at: null, disabled_reason: null, paused_until: null, failing_notified: 0, last_success_at: null, last_failure_at: null, last_status_code: null, updated_at: now };
+    for (const v of verdicts.filter((x) => x.target === target).sort((a, b) => a.at - b.at)) {
+      next.last_status_code = v.statusCode;
+      if (v.ok) {
+        next.consecutive_failures = 0;
+        next.opened_at = null;
+        next.paused_until = null;
+        next.last_success_at = v.at;
+        continue;
+      }
+      if (v.retryAfterMs !== null) next.paused_until = Math.max(Number(next.paused_until ?? 0), now + v.retryAfterMs);
+      next.consecutive_failures++;
+      next.last_failure_at = v.at;
+      if (next.opened_at === null && next.consecutive_failures >= threshold) next.opened_at = now;
+      if (v.gone && next.disabled_at === null) next.disabled_at = now;
+    }
+    const after = healthFromRow(next);
+    if (after.disabled && !before.disabled) changes.set(target, 'disabled');
+    else if (after.open && !before.open) changes.set(target, 'opened');
+    else if (!after.open && before.open) changes.set(target, 'closed');
+    health.set(target, after);
+    // A healthy target that stays healthy: nothing to write (the common case, kept cheap).
+    if (!row && after.consecutiveFailures === 0) continue;
+    if (row && before.consecutiveFailures === 0 && after.consecutiveFailures === 0 && before.pausedUntil === null && !changes.has(target)) continue;
+    next.disabled_reason = next.disabled_at !== null ? TARGET_GONE : null;
+    writes.push(next);
+  }
+  for (const w of writes) {
+    await trx
+      .insertInto('target_health')
+      .values(w)
+      .onConflict((oc) =>
+        oc.column('target').doUpdateSet({
+          consecutive_failures: w.consecutive_failures,
+          opened_at: w.opened_at,
+          disabled_at: w.disabled_at,
+          disabled_reason: w.disabled_reason,
+          paused_until: w.paused_until,
+          last_success_at: w.last_success_at,
+          last_failure_at: w.last_failure_at,
+          last_status_code: w.last_status_code,
+          updated_at: w.updated_at,
+        }),
+      )
+      .execute();
+  }
+  return { changes, health };
+}
+
+/** Marks that the failing event for the target's current streak was sent (or, with false, that it recovered). */
+export async function setFailingNotified(trx: Kysely<Database>, target: string, notified: boolean, now: number): Promise<void> {
+  await trx.updateTable('target_health').set({ failing_notified: notified ? 1 : 0, updated_at: now }).where('target', '=', target).execute();
+}
+
+/** An operator re-enables a target: the 410 switch and the breaker are reset. False if it was not disabled. */
+export async function enableTarget(db: Kysely<Database>, target: string, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable('target_health')
+    .set({ disabled_at: null, disabled_reason: null, opened_at: null, paused_until: null, consecutive_failures: 0, failing_notified: 0, updated_at: now })
+    .where('target', '=', target)
+    .where('disabled_at', 'is not', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Whether a target is disabled (a 410) right now. */
+export async function isDisabled(db: Kysely<Database>, target: string): Promise<boolean> {
+  return (await healthOf(db, [target])).get(target)?.disabled ?? false;
+}
