@@ -9,28 +9,31 @@ import type { DialectProfile } from '../store/database.ts';
 import { chunkRows } from '../store/database.ts';
 import type { Database, NewOutboxRow } from '../store/schema.ts';
 import { typedValues } from '../store/values.ts';
-import { statusById } from '../messaging/status-catalogue.ts';
 import { routeReport, type RoutableMessage, type SubscriberLookup } from './routing.ts';
 import type { StatusEvent } from './status-event.ts';
 
 /** Pulled reports are kept as long as Infobip keeps them: 48 hours. */
 export const PULL_RETENTION_MS = 48 * 3_600_000;
 
-/** Reports recorded, counted by Infobip status group name (DELIVERED, REJECTED, …). */
-export type StatusGroupCounts = Readonly<Record<string, number>>;
+/**
+ * Reports recorded, counted by Infobip status id. Ids rather than group names: what a status
+ * means is the messaging catalogue's business, and events must not depend on messaging (messaging
+ * records events); whoever reports them (metrics) maps ids to groups.
+ */
+export type StatusCounts = ReadonlyMap<number, number>;
 
 export interface RecordResult {
   pushed: number;
   pulled: number;
-  byStatusGroup: StatusGroupCounts;
+  byStatusId: StatusCounts;
 }
 
 /**
- * Told how many reports were recorded, by status group (metrics implement it). Callers tell it
+ * Told how many reports were recorded, by status id (metrics implement it). Callers tell it
  * after their transaction commits, so a rolled-back or retried transaction is not counted.
  */
 export interface ReportObserver {
-  reportsRecorded(byStatusGroup: StatusGroupCounts): void;
+  reportsRecorded(byStatusId: StatusCounts): void;
 }
 
 export async function recordEvents(
@@ -40,7 +43,7 @@ export async function recordEvents(
   now: number,
   subscribers: SubscriberLookup,
 ): Promise<RecordResult> {
-  if (events.length === 0) return { pushed: 0, pulled: 0, byStatusGroup: {} };
+  if (events.length === 0) return { pushed: 0, pulled: 0, byStatusId: new Map() };
   const pks = [...new Set(events.map((e) => e.messagePk))];
   // The public ids ride along with the routing facts: the attempt log queries outbox rows by them.
   const messages = new Map<number, RoutableMessage & { message_id: string; bulk_id: string }>();
@@ -102,15 +105,12 @@ export async function recordEvents(
   }
   for (const chunk of chunkRows(outboxRows, profile)) await trx.insertInto('outbox').values(chunk).execute();
   for (const chunk of chunkRows(pullRows, profile)) await trx.insertInto('pull_queue').values(chunk).execute();
-  return { pushed: outboxRows.length, pulled: pullRows.length, byStatusGroup: countByStatusGroup(known) };
+  return { pushed: outboxRows.length, pulled: pullRows.length, byStatusId: countByStatus(known) };
 }
 
-function countByStatusGroup(events: StatusEvent[]): StatusGroupCounts {
-  const counts: Record<string, number> = {};
-  for (const e of events) {
-    const group = statusById(e.statusId).groupName;
-    counts[group] = (counts[group] ?? 0) + 1;
-  }
+function countByStatus(events: StatusEvent[]): StatusCounts {
+  const counts = new Map<number, number>();
+  for (const e of events) counts.set(e.statusId, (counts.get(e.statusId) ?? 0) + 1);
   return counts;
 }
 

@@ -21,6 +21,10 @@ export function parseInfobipTime(text: string): number {
   if (zone === 'Z') return utc;
   const sign = zone[0] === '-' ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
-  const offsetMinutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4));
+  const offsetHours = Number(digits.slice(0, 2));
+  const offsetMins = Number(digits.slice(2, 4));
+  // Real offsets run from -12:00 to +14:00; anything else (+9999) is a typo, not a time.
+  if (offsetHours > 14 || offsetMins > 59) return NaN;
+  const offsetMinutes = offsetHours * 60 + offsetMins;
   return utc - sign * offsetMinutes * 60_000;
 }

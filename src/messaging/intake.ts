@@ -73,7 +73,7 @@ export class Intake {
     );
     if (stored > 0) this.deps.onAccepted();
     if (accepted > 0) this.deps.observer?.messagesAccepted(request.family, accepted);
-    if (recorded) this.deps.observer?.reportsRecorded(recorded.byStatusGroup);
+    if (recorded) this.deps.observer?.reportsRecorded(recorded.byStatusId);
     return { bulkId: request.bulkId, items };
   }
 

@@ -4,7 +4,7 @@
  * resulting events. A crash before commit leaves the jobs in place to run again.
  */
 import { sql, type Kysely } from 'kysely';
-import { recordEvents, type ReportObserver } from '../events/recorder.ts';
+import { recordEvents, type ReportObserver, type StatusCounts } from '../events/recorder.ts';
 import type { SubscriberLookup } from '../events/routing.ts';
 import type { StatusEvent } from '../events/status-event.ts';
 import type { PassResult } from '../lib/worker-loop.ts';
@@ -31,7 +31,7 @@ export function createNetworkPass(deps: NetworkWorkerDeps): (now: number) => Pro
   const { db, profile, connector, batchSize } = deps;
 
   return async function networkPass(now: number): Promise<PassResult> {
-    const { claimed, pushed, byStatusGroup } = await db.transaction().execute(async (trx) => {
+    const { claimed, pushed, byStatusId } = await db.transaction().execute(async (trx) => {
       let claim = trx
         .selectFrom('network_jobs')
         .select(['id', 'message_pk', 'step'])
@@ -41,7 +41,7 @@ export function createNetworkPass(deps: NetworkWorkerDeps): (now: number) => Pro
         .limit(batchSize);
       if (profile.skipLocked) claim = claim.forUpdate().skipLocked();
       const jobs = await claim.execute();
-      if (jobs.length === 0) return { claimed: 0, pushed: 0, byStatusGroup: {} };
+      if (jobs.length === 0) return { claimed: 0, pushed: 0, byStatusId: new Map() as StatusCounts };
 
       const messages = new Map<number, Pick<MessageRow, (typeof NETWORK_COLUMNS)[number]>>();
       for (const chunk of chunkRows(jobs, profile)) {
@@ -86,10 +86,10 @@ export function createNetworkPass(deps: NetworkWorkerDeps): (now: number) => Pro
       }
       for (const chunk of chunkRows(nextJobs, profile)) await trx.insertInto('network_jobs').values(chunk).execute();
       const recorded = await recordEvents(trx, profile, events, now, deps.subscribers);
-      return { claimed: jobs.length, pushed: recorded.pushed, byStatusGroup: recorded.byStatusGroup };
+      return { claimed: jobs.length, pushed: recorded.pushed, byStatusId: recorded.byStatusId };
     });
     if (pushed > 0) deps.onReports();
-    deps.reports?.reportsRecorded(byStatusGroup);
+    deps.reports?.reportsRecorded(byStatusId);
     if (claimed === batchSize) return { more: true, nextDueAt: null };
     const next = await db.selectFrom('network_jobs').select((eb) => eb.fn.min('due_at').as('due')).executeTakeFirst();
     return { more: false, nextDueAt: next?.due == null ? null : Number(next.due) };

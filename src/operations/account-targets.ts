@@ -22,16 +22,24 @@ export const targetFields = {
 export const TargetRequest = Type.Object(targetFields);
 export type TargetRequest = Static<typeof TargetRequest>;
 
-/** The stored target string a request names: 400 unless exactly one of `url`, `profileId` is given. */
-export function requestedTarget(accountId: string, request: TargetRequest): string {
+/**
+ * The stored target `url` or `profileId` names (profiles are per account), or undefined when
+ * neither is given (a list without a target filter); 400 when both are.
+ */
+export function namedTarget(accountId: string, request: TargetRequest): string | undefined {
   const { url, profileId } = request;
-  if ((url === undefined) === (profileId === undefined)) {
-    throw badRequest([{ property: url === undefined ? 'url' : 'profileId', violation: 'give exactly one of url and profileId' }]);
-  }
+  if (url !== undefined && profileId !== undefined) throw badRequest([{ property: 'profileId', violation: 'give url or profileId, not both' }]);
   if (profileId !== undefined) return profileTarget(accountId, profileId);
   // Profile targets are addressed by profileId; a URL spelt like one would only confuse.
-  if (url!.startsWith(PROFILE_TARGET_PREFIX)) throw badRequest([{ property: 'url', violation: 'is not a webhook URL (name notification profiles with profileId)' }]);
-  return url!;
+  if (url?.startsWith(PROFILE_TARGET_PREFIX)) throw badRequest([{ property: 'url', violation: 'is not a webhook URL (name notification profiles with profileId)' }]);
+  return url;
+}
+
+/** The stored target a request names: 400 unless exactly one of `url`, `profileId` is given. */
+export function requestedTarget(accountId: string, request: TargetRequest): string {
+  const target = namedTarget(accountId, request);
+  if (target === undefined) throw badRequest([{ property: 'url', violation: 'give exactly one of url and profileId' }]);
+  return target;
 }
 
 /** Whether the account has deliveries to the target (uses the (target_url, created_at) index). */

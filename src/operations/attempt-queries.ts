@@ -5,8 +5,8 @@
  * one delivery (attempts_delivery), the deliveries of a message, bulk or target (then
  * attempts_delivery per delivery), else the account (attempts_account_started).
  */
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.ts';
+import type { Kysely, Selectable } from 'kysely';
+import type { AttemptsTable, Database } from '../store/schema.ts';
 import type { Position } from './cursor.ts';
 import { after } from './cursor.ts';
 import { deliveryMatches, equals, type DeliveryFilter, type Driver } from './delivery-queries.ts';
@@ -23,19 +23,11 @@ export interface AttemptFilter extends Pick<DeliveryFilter, 'accountId' | 'messa
   limit: number;
 }
 
-export interface AttemptRow {
-  id: number;
-  delivery_id: string;
-  attempt: number;
-  started_at: number;
-  duration_ms: number;
-  status_code: number | null;
-  error_class: string | null;
-  error: string | null;
+/** An attempt as listed: its stored columns, but never without a target. */
+export type AttemptRow = Omit<Selectable<AttemptsTable>, 'account_id' | 'target_url'> & {
   /** Where this attempt went, if recorded; else its delivery's target. */
   target_url: string;
-  response_excerpt: string | null;
-}
+};
 
 /** One page (and one row more, to tell whether another page follows), newest first. */
 export async function findAttempts(db: Kysely<Database>, f: AttemptFilter): Promise<AttemptRow[]> {

@@ -26,7 +26,9 @@ export function decodeCursor<Id extends string | number>(cursor: string, idType:
   } catch {
     parsed = null;
   }
-  if (!Array.isArray(parsed) || parsed.length !== 2 || !Number.isSafeInteger(parsed[0]) || typeof parsed[1] !== idType) {
+  // A numeric id is a bigint primary key: 1.5 or 1e20 would reach PostgreSQL as a bad bigint (a 500).
+  const idOk = Array.isArray(parsed) && (idType === 'number' ? Number.isSafeInteger(parsed[1]) : typeof parsed[1] === 'string');
+  if (!Array.isArray(parsed) || parsed.length !== 2 || !Number.isSafeInteger(parsed[0]) || !idOk) {
     throw badRequest([{ property: 'cursor', violation: 'is not a cursor this API answered (use nextCursor as given)' }]);
   }
   return { at: parsed[0] as number, id: parsed[1] as Id };

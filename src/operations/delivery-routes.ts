@@ -16,16 +16,17 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Principal } from '../auth/principal.ts';
 import type { Clock } from '../clock.ts';
 import { targetAccount } from '../admin/visibility.ts';
-import { ApiError, badRequest } from '../http/errors.ts';
-import { parseInfobipTime } from '../lib/infobip-time.ts';
+import { ApiError } from '../http/errors.ts';
 import type { DialectProfile } from '../store/database.ts';
 import type { Database, DeliveriesTable, DeliveryState } from '../store/schema.ts';
-import { PROFILE_TARGET_PREFIX, profileTarget, targetView } from '../webhooks/targets.ts';
-import { findAttempts } from './attempt-queries.ts';
+import { targetView } from '../webhooks/targets.ts';
+import { namedTarget } from './account-targets.ts';
+import { findAttempts, type AttemptFilter } from './attempt-queries.ts';
 import { decodeCursor, pageOf } from './cursor.ts';
 import { findDeliveries, findDelivery, reportsOf } from './delivery-queries.ts';
 import { AttemptQuery, DEFAULT_LIMIT, DeliveryAttemptQuery, DeliveryParams, DeliveryQuery } from './delivery-schemas.ts';
 import { replayDelivery } from './replay.ts';
+import { optionalTime } from './time-param.ts';
 import { attemptView, deliveryDetailView, deliveryView } from './views.ts';
 
 export interface DeliveryRouteDeps {
@@ -36,19 +37,8 @@ export interface DeliveryRouteDeps {
   onRequeued: () => void;
 }
 
-function time(value: string | undefined, property: string): number | undefined {
-  if (value === undefined) return undefined;
-  const at = parseInfobipTime(value);
-  if (Number.isNaN(at)) throw badRequest([{ property, violation: 'must be an ISO 8601 date-time, e.g. 2026-01-01T00:00:00.000+0000' }]);
-  return at;
-}
-
-/** `url` or `profileId` as the stored target (profiles are per account). */
-function targetOf(accountId: string, q: { url?: string; profileId?: string }): string | undefined {
-  if (q.url !== undefined && q.profileId !== undefined) throw badRequest([{ property: 'profileId', violation: 'give url or profileId, not both' }]);
-  if (q.url?.startsWith(PROFILE_TARGET_PREFIX)) throw badRequest([{ property: 'url', violation: 'is not a webhook URL (name notification profiles with profileId)' }]);
-  return q.profileId !== undefined ? profileTarget(accountId, q.profileId) : q.url;
-}
+/** Whose attempts a list shows: what its query or path names besides outcome, time and paging. */
+type AttemptScope = Pick<AttemptFilter, 'accountId' | 'deliveryId' | 'messageId' | 'bulkId' | 'target'>;
 
 /** `?state=A&state=B` and `?state=A,B` alike (the schema has checked every name). */
 const statesOf = (given: readonly string[] | undefined): DeliveryState[] | undefined =>
@@ -67,7 +57,19 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
 
   const detailOf = async (row: Selectable<DeliveriesTable>) => deliveryDetailView(row, (await reportsOf(db, [row.id])).get(row.id) ?? []);
 
-  const attemptPage = async (filter: Parameters<typeof findAttempts>[1]) => {
+  /**
+   * One page of attempts: `scope` says whose (a delivery, or the account's narrowed by what their
+   * deliveries carried and where they went); the query's outcome, time range and paging apply alike.
+   */
+  const attemptPage = async (scope: AttemptScope, q: DeliveryAttemptQuery) => {
+    const filter: AttemptFilter = {
+      ...scope,
+      outcome: q.outcome,
+      from: optionalTime(q.from, 'from'),
+      to: optionalTime(q.to, 'to'),
+      after: q.cursor === undefined ? undefined : decodeCursor<number>(q.cursor, 'number'),
+      limit: q.limit ?? DEFAULT_LIMIT,
+    };
     const page = pageOf(await findAttempts(db, filter), filter.limit, (r) => ({ at: r.started_at, id: r.id }));
     const reports = await reportsOf(db, page.rows.map((r) => r.delivery_id));
     return { results: page.rows.map((r) => attemptView(r, reports.get(r.delivery_id) ?? [])), nextCursor: page.nextCursor };
@@ -90,10 +92,10 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
         accountId,
         messageId: q.messageId,
         bulkId: q.bulkId,
-        target: targetOf(accountId, q),
+        target: namedTarget(accountId, q),
         states: statesOf(q.state),
-        from: time(q.from, 'from'),
-        to: time(q.to, 'to'),
+        from: optionalTime(q.from, 'from'),
+        to: optionalTime(q.to, 'to'),
         after: q.cursor === undefined ? undefined : decodeCursor<string>(q.cursor, 'string'),
         limit,
       });
@@ -116,16 +118,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
     { schema: { summary: "A delivery's attempts", description: 'Every attempt of the delivery, newest first.', params: DeliveryParams, querystring: DeliveryAttemptQuery } },
     async (request) => {
       const row = await visibleDelivery(request.principal, request.params.deliveryId);
-      const q = request.query;
-      return attemptPage({
-        accountId: row.account_id,
-        deliveryId: row.id,
-        outcome: q.outcome,
-        from: time(q.from, 'from'),
-        to: time(q.to, 'to'),
-        after: q.cursor === undefined ? undefined : decodeCursor<number>(q.cursor, 'number'),
-        limit: q.limit ?? DEFAULT_LIMIT,
-      });
+      return attemptPage({ accountId: row.account_id, deliveryId: row.id }, request.query);
     },
   );
 
@@ -141,18 +134,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
     async (request) => {
       const q = request.query;
       const accountId = targetAccount(request.principal, q.accountId);
-      return attemptPage({
-        accountId,
-        deliveryId: q.deliveryId,
-        messageId: q.messageId,
-        bulkId: q.bulkId,
-        target: targetOf(accountId, q),
-        outcome: q.outcome,
-        from: time(q.from, 'from'),
-        to: time(q.to, 'to'),
-        after: q.cursor === undefined ? undefined : decodeCursor<number>(q.cursor, 'number'),
-        limit: q.limit ?? DEFAULT_LIMIT,
-      });
+      return attemptPage({ accountId, deliveryId: q.deliveryId, messageId: q.messageId, bulkId: q.bulkId, target: namedTarget(accountId, q) }, q);
     },
   );
 

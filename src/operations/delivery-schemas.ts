@@ -3,6 +3,8 @@
  * the OpenAPI document (src/http/openapi.ts) is generated from them, descriptions included.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { targetFields } from './account-targets.ts';
+import { timeField } from './time-param.ts';
 
 export const DELIVERY_STATES = ['PENDING', 'RETRYING', 'DELIVERED', 'DROPPED'] as const;
 /** What an attempt came to: delivered (a 2xx), or the class of its failure (webhooks/http-sender.ts ErrorClass). */
@@ -18,16 +20,15 @@ const Outcome = Type.Optional(
     description: 'Only attempts with this outcome: delivered (a 2xx answer) or the class of the failure (dns, connect, timeout, tls, reset, http-status, blocked).',
   }),
 );
-const time = (what: string) =>
-  Type.Optional(Type.String({ maxLength: 64, description: `${what} An ISO 8601 date-time with an offset, e.g. 2026-01-01T00:00:00.000+0000 or 2026-01-01T00:00:00Z.` }));
+const time = (what: string) => Type.Optional(timeField(what));
 
 /** Filters both lists share: what the deliveries carried, where they went, and paging; `which` names what is listed. */
 const common = (which: string) => ({
   accountId: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: "Operators only: another account's log (default: the caller's account)." })),
   messageId: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: `${which} that carried an event of this message (its report, inbound message or click).` })),
   bulkId: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: `${which} that carried an event of a message of this bulk.` })),
-  url: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: `${which} to this per-message webhook URL (notifyUrl, webhooks.delivery.url, trackingUrl), exactly as given.` })),
-  profileId: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: `${which} to this notification profile (its subscriptions' webhooks). Give url or profileId, not both.` })),
+  // Where they went: the same `url`/`profileId` pair every target-naming request takes.
+  ...targetFields,
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT, description: `Most results in one page (default ${DEFAULT_LIMIT}).` })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'The `nextCursor` of the previous page; absent for the first page (newest first).' })),
 });

@@ -11,8 +11,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { badRequest } from '../http/errors.ts';
-import { write, type SubscriptionApiDeps } from '../subscriptions/persistence.ts';
+import { lockProfile, write, type SubscriptionApiDeps } from '../subscriptions/persistence.ts';
 
 const OperationsProfile = Type.Object({
   // `nullable` rather than a union with null: Fastify's type coercion would turn "" into null
@@ -48,17 +47,8 @@ export function registerOperationsProfileRoutes(app: FastifyInstance, deps: Subs
       const accountId = request.principal.accountId;
       const { profileId } = request.body;
       await write(deps, async (trx) => {
-        if (profileId !== null) {
-          // Locks the profile until commit, so a concurrent delete sees this setting (and refuses).
-          const locked = await trx
-            .updateTable('notification_profiles')
-            .set((eb) => ({ profile_id: eb.ref('profile_id') }))
-            .where('account_id', '=', accountId)
-            .where('profile_id', '=', profileId)
-            .returning('profile_id')
-            .executeTakeFirst();
-          if (!locked) throw badRequest([{ property: 'profileId', violation: `no notification profile ${profileId} in this account` }]);
-        }
+        // Locks the profile until commit, so a concurrent delete sees this setting (and refuses); 400 if unknown.
+        if (profileId !== null) await lockProfile(trx, accountId, profileId, 'profileId');
         await trx.updateTable('accounts').set({ operations_profile_id: profileId }).where('id', '=', accountId).execute();
       });
       return { profileId };

@@ -12,8 +12,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.ts';
+import { MAX_PAGE_SIZE, PageQuery } from '../admin/paging.ts';
 import { ApiError, badRequest } from '../http/errors.ts';
-import { formatInfobipTime, parseInfobipTime } from '../lib/infobip-time.ts';
+import { formatInfobipTime } from '../lib/infobip-time.ts';
 import { Enum } from '../lib/schema-enum.ts';
 import type { Database, RecoveryState } from '../store/schema.ts';
 import { isDisabled } from '../webhooks/target-health.ts';
@@ -30,16 +31,15 @@ import {
   type RecoverableState,
   type RecoveryRow,
 } from './recoveries.ts';
+import { parseTimeParam, timeField } from './time-param.ts';
 
 const RECOVERY_STATES: readonly RecoveryState[] = ['RUNNING', 'COMPLETED', 'CANCELED'];
-const MAX_PAGE_SIZE = 100;
-const TIME_FORMAT = 'An ISO 8601 date-time with an offset, e.g. 2026-01-01T00:00:00.000+0000 or 2026-01-01T00:00:00Z.';
 const MAX_IDEMPOTENCY_KEY = 255;
 
 const RecoveryRequest = Type.Object({
   ...targetFields,
-  from: Type.String({ minLength: 1, maxLength: 64, description: `Deliveries created at or after this time. ${TIME_FORMAT}` }),
-  to: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: `Deliveries created at or before this time (default, and at most: now). ${TIME_FORMAT}` })),
+  from: timeField('Deliveries created at or after this time.'),
+  to: Type.Optional(timeField('Deliveries created at or before this time (default, and at most: now).')),
   states: Type.Optional(
     Type.Array(Enum(RECOVERABLE_STATES), { minItems: 1, uniqueItems: true, description: 'Which deliveries to re-send: DROPPED, RETRYING (still in their retry cycle), or both (the default).' }),
   ),
@@ -62,11 +62,12 @@ const RecoveryHeaders = Type.Object({
 const RecoveryParams = Type.Object({ recoveryId: Type.String({ minLength: 1, maxLength: 64, description: 'The recovery id (`rcv_…`).' }) });
 type RecoveryParams = Static<typeof RecoveryParams>;
 
-const RecoveryListQuery = Type.Object({
-  state: Type.Optional(Type.Unsafe<RecoveryState>({ type: 'string', enum: [...RECOVERY_STATES], description: 'Only recoveries in this state: RUNNING, COMPLETED or CANCELED.' })),
-  page: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Page number, from 0.' })),
-  size: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, description: `Results per page (default and most: ${MAX_PAGE_SIZE}).` })),
-});
+const RecoveryListQuery = Type.Composite([
+  PageQuery,
+  Type.Object({
+    state: Type.Optional(Type.Unsafe<RecoveryState>({ type: 'string', enum: [...RECOVERY_STATES], description: 'Only recoveries in this state: RUNNING, COMPLETED or CANCELED.' })),
+  }),
+]);
 type RecoveryListQuery = Static<typeof RecoveryListQuery>;
 
 /** What a recovery is answered as. `percent` is 100 once COMPLETED (see README: requeued may end below total). */
@@ -89,12 +90,6 @@ export function recoveryView(row: RecoveryRow) {
     createdAt: formatInfobipTime(Number(row.created_at)),
     finishedAt: row.finished_at === null ? null : formatInfobipTime(Number(row.finished_at)),
   };
-}
-
-function parseTime(text: string, property: string): number {
-  const ms = parseInfobipTime(text);
-  if (Number.isNaN(ms)) throw badRequest([{ property, violation: `is not a date-time (${TIME_FORMAT})` }]);
-  return ms;
 }
 
 export interface RecoveryRouteDeps {
@@ -122,9 +117,9 @@ export function registerRecoveryRoutes(app: FastifyInstance, { db, clock, onCrea
         if (existing) return answer(existing, false);
       }
       const target = await accountTarget(db, accountId, body);
-      const from = parseTime(body.from, 'from');
+      const from = parseTimeParam(body.from, 'from');
       // A recovery covers what exists when it starts: a later `to` is now.
-      const to = Math.min(body.to === undefined ? now : parseTime(body.to, 'to'), now);
+      const to = Math.min(body.to === undefined ? now : parseTimeParam(body.to, 'to'), now);
       if (from > to) throw badRequest([{ property: 'from', violation: body.to === undefined ? 'must not be in the future' : 'must not be after to (or in the future)' }]);
       if (await isDisabled(db, target)) {
         throw new ApiError('CONFLICT', { text: 'The target is disabled (it answered 410 Gone): re-enable it first (POST /hookline/1/targets/enable), then recover.' });

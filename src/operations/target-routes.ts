@@ -13,40 +13,46 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { PageQuery, pageOf } from '../admin/paging.ts';
 import type { Clock } from '../clock.ts';
 import { formatInfobipTime } from '../lib/infobip-time.ts';
 import type { Database, TargetHealthTable } from '../store/schema.ts';
-import { enableTarget } from '../webhooks/target-health.ts';
+import { enableTarget, healthFromRow } from '../webhooks/target-health.ts';
 import { PROFILE_TARGET_PREFIX, profileTarget, targetView } from '../webhooks/targets.ts';
 import { accountTarget, TargetRequest } from './account-targets.ts';
 
 export const TARGET_STATES = ['HEALTHY', 'OPEN', 'DISABLED'] as const;
 type TargetState = (typeof TARGET_STATES)[number];
-const MAX_PAGE_SIZE = 100;
 
-const TargetListQuery = Type.Object({
-  state: Type.Optional(
-    Type.Unsafe<TargetState>({ type: 'string', enum: [...TARGET_STATES], description: 'Only targets in this state: HEALTHY, OPEN (circuit breaker open) or DISABLED (a 410 Gone).' }),
-  ),
-  page: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Page number, from 0.' })),
-  size: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, description: `Results per page (default and most: ${MAX_PAGE_SIZE}).` })),
-});
+const TargetListQuery = Type.Composite([
+  PageQuery,
+  Type.Object({
+    state: Type.Optional(
+      Type.Unsafe<TargetState>({ type: 'string', enum: [...TARGET_STATES], description: 'Only targets in this state: HEALTHY, OPEN (circuit breaker open) or DISABLED (a 410 Gone).' }),
+    ),
+  }),
+]);
 type TargetListQuery = Static<typeof TargetListQuery>;
 
-type HealthRow = Selectable<TargetHealthTable>;
+/**
+ * A target_health row as stored, every column: the list answers the last success and failure too,
+ * which target-health.ts's TargetHealth (what the dispatcher needs) leaves out.
+ */
+type StoredHealth = Selectable<TargetHealthTable>;
 const time = (ms: number | null) => (ms === null ? null : formatInfobipTime(Number(ms)));
 
-export function stateOf(row: HealthRow | undefined): TargetState {
-  if (row?.disabled_at != null) return 'DISABLED';
-  if (row?.opened_at != null) return 'OPEN';
+export function stateOf(row: StoredHealth | undefined): TargetState {
+  const health = row && healthFromRow(row);
+  if (health?.disabled) return 'DISABLED';
+  if (health?.open) return 'OPEN';
   return 'HEALTHY';
 }
 
-function targetHealthView(target: string, row: HealthRow | undefined, waiting: { pending: number; retrying: number }) {
+function targetHealthView(target: string, row: StoredHealth | undefined, waiting: { pending: number; retrying: number }) {
   return {
     target: targetView(target),
     state: stateOf(row),
-    consecutiveFailures: Number(row?.consecutive_failures ?? 0),
+    consecutiveFailures: row ? healthFromRow(row).consecutiveFailures : 0,
     breakerOpenedAt: time(row?.opened_at ?? null),
     /** A 429/503 Retry-After: nothing goes to the target before then. */
     pausedUntil: time(row?.paused_until ?? null),
@@ -79,26 +85,33 @@ async function waitingCounts(db: Kysely<Database>, accountId: string, targets: r
   return counts;
 }
 
-async function healthRows(db: Kysely<Database>, targets: readonly string[]): Promise<Map<string, HealthRow>> {
-  if (targets.length === 0) return new Map();
-  const rows = await db.selectFrom('target_health').selectAll().where('target', 'in', targets).execute();
-  return new Map(rows.map((r) => [r.target, r]));
-}
-
-/** The account's targets (see the header), with their health rows, sorted by target. */
-async function accountTargets(db: Kysely<Database>, accountId: string): Promise<Array<{ target: string; row: HealthRow | undefined }>> {
+/**
+ * The account's targets (see the header), with their health rows, sorted by target.
+ *
+ * Cost: the URL targets are found from the account's own deliveries (deliveries_account_created),
+ * each matched to target_health by its primary key — one pass over the account's deliveries still
+ * in the log (WEBHOOK_LOG_RETENTION_DAYS), whatever other accounts send. The other way round
+ * (every URL health row, then an index probe into its deliveries for one of the account's) costs
+ * what every account sends to URLs that ever failed. Profiles: one row each. The result (profiles,
+ * and URLs that have failed) is small, so the page is cut from it in memory.
+ */
+async function accountTargets(db: Kysely<Database>, accountId: string): Promise<Array<{ target: string; row: StoredHealth | undefined }>> {
   const profiles = await db.selectFrom('notification_profiles').select('profile_id').where('account_id', '=', accountId).execute();
   const profileTargets = profiles.map((p) => profileTarget(accountId, p.profile_id));
-  // URL targets with a health row the account has deliveries to; `exists` uses deliveries_target_created.
+  const profileRows = profileTargets.length === 0 ? [] : await db.selectFrom('target_health').selectAll().where('target', 'in', profileTargets).execute();
+  const profileHealth = new Map(profileRows.map((r) => [r.target, r]));
+  // `target_url || ''` keeps deliveries_target_created out of the plan: probed per health row, it
+  // would read other accounts' deliveries to the URL (see delivery-queries.ts, Driver).
+  const accountUrls = db
+    .selectFrom('deliveries as d')
+    .select(sql<string>`d.target_url || ''`.as('target'))
+    .where('d.account_id', '=', accountId);
   const urlRows = await db
     .selectFrom('target_health as th')
     .selectAll('th')
     .where(sql<boolean>`substr(th.target, 1, ${PROFILE_TARGET_PREFIX.length}) <> ${PROFILE_TARGET_PREFIX}`)
-    .where(({ exists, selectFrom }) =>
-      exists(selectFrom('deliveries as d').select('d.id').whereRef('d.target_url', '=', 'th.target').where('d.account_id', '=', accountId)),
-    )
+    .where('th.target', 'in', accountUrls)
     .execute();
-  const profileHealth = await healthRows(db, profileTargets);
   const all = [...profileTargets.map((target) => ({ target, row: profileHealth.get(target) })), ...urlRows.map((row) => ({ target: row.target, row }))];
   return all.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
 }
@@ -122,16 +135,11 @@ export function registerTargetRoutes(app: FastifyInstance, { db, clock, onEnable
     },
     async (request) => {
       const accountId = request.principal.accountId;
-      const page = request.query.page ?? 0;
-      const size = request.query.size ?? MAX_PAGE_SIZE;
       const wanted = request.query.state;
       const all = (await accountTargets(db, accountId)).filter((t) => wanted === undefined || stateOf(t.row) === wanted);
-      const slice = all.slice(page * size, (page + 1) * size);
-      const waiting = await waitingCounts(db, accountId, slice.map((t) => t.target));
-      return {
-        results: slice.map((t) => targetHealthView(t.target, t.row, waiting.get(t.target)!)),
-        paging: { page, size, totalPages: Math.ceil(all.length / size), totalResults: all.length },
-      };
+      const { results, paging } = pageOf(all, request.query);
+      const waiting = await waitingCounts(db, accountId, results.map((t) => t.target));
+      return { results: results.map((t) => targetHealthView(t.target, t.row, waiting.get(t.target)!)), paging };
     },
   );
 
@@ -148,8 +156,11 @@ export function registerTargetRoutes(app: FastifyInstance, { db, clock, onEnable
       const accountId = request.principal.accountId;
       const target = await accountTarget(db, accountId, request.body);
       if (await enableTarget(db, target, clock.now())) onEnabled();
-      const [health, waiting] = await Promise.all([healthRows(db, [target]), waitingCounts(db, accountId, [target])]);
-      return targetHealthView(target, health.get(target), waiting.get(target)!);
+      const [row, waiting] = await Promise.all([
+        db.selectFrom('target_health').selectAll().where('target', '=', target).executeTakeFirst(),
+        waitingCounts(db, accountId, [target]),
+      ]);
+      return targetHealthView(target, row, waiting.get(target)!);
     },
   );
 }

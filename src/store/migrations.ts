@@ -412,6 +412,7 @@ const m0010: Migration = {
     await db.schema.alterTable('attempts').addColumn('target_url', 'text').execute();
     await db.schema.alterTable('attempts').addColumn('response_excerpt', 'text').execute();
     await db.schema.createIndex('attempts_account_started').on('attempts').columns(['account_id', 'started_at']).execute();
+    await db.schema.createIndex('attempts_target_started').on('attempts').columns(['target_url', 'started_at', 'id']).execute();
     await db.schema.alterTable('outbox').addColumn('message_id', 'text').execute();
     await db.schema.alterTable('outbox').addColumn('bulk_id', 'text').execute();
     await sql`create index outbox_message on outbox (message_id) where message_id is not null`.execute(db);

@@ -9,7 +9,8 @@
  * longer retention, WEBHOOK_LOG_RETENTION_DAYS: a finished delivery (DELIVERED or DROPPED), its
  * outbox rows and its attempts go that long after it finished. A waiting delivery's attempts older
  * than that go too: a retry cycle lasts at most 42 h, so this only touches deliveries replayed or
- * recovered long after their first attempts.
+ * recovered long after their first attempts. Finished recoveries and target health rows that hold
+ * nothing but history (not disabled, breaker closed) follow the same retention.
  * With several workers on one database, one sweeps at a time (an advisory transaction lock).
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
@@ -92,6 +93,18 @@ export function createSweepPass(
       // Old attempts of deliveries that still wait (see the header).
       const result = await sql`delete from attempts where id in (select id from attempts where started_at < ${logCutoff} limit ${BATCH})`.execute(trx);
       return Number(result.numAffectedRows ?? 0);
+    });
+    removed += await step(async (trx) => {
+      // Finished recoveries, and health rows with nothing to remember (a disabled target stays until
+      // an operator re-enables it), after the log retention like the deliveries they were about.
+      const recoveries = await trx.deleteFrom('recoveries').where('state', '!=', 'RUNNING').where('updated_at', '<', logCutoff).executeTakeFirst();
+      const health = await trx
+        .deleteFrom('target_health')
+        .where('disabled_at', 'is', null)
+        .where('opened_at', 'is', null)
+        .where('updated_at', '<', logCutoff)
+        .executeTakeFirst();
+      return Number(recoveries.numDeletedRows) + Number(health.numDeletedRows);
     });
     removed += await step(async (trx) => {
       const old = await trx

@@ -88,16 +88,23 @@ export async function findSecurity(db: Kysely<Database> | Trx, accountId: string
   return db.selectFrom('security_settings').selectAll().where('account_id', '=', accountId).where('auth_id', '=', authId).executeTakeFirst();
 }
 
-/** Existing settings, row-locked until commit so they cannot be deleted under a new reference; 400 on `property` if unknown. */
-export async function lockSecurity(trx: Trx, accountId: string, authId: string, property: string): Promise<void> {
-  const row = await trx
+/**
+ * Settings row-locked until commit, as last committed (the no-op UPDATE waits for a concurrent
+ * writer and answers its result); undefined if there are none. Callers say what a miss means.
+ */
+export async function lockedSecurity(trx: Trx, accountId: string, authId: string): Promise<Pick<Selectable<SecuritySettingsTable>, 'type' | 'credentials'> | undefined> {
+  return trx
     .updateTable('security_settings')
     .set((eb) => ({ auth_id: eb.ref('auth_id') }))
     .where('account_id', '=', accountId)
     .where('auth_id', '=', authId)
-    .returning('auth_id')
+    .returning(['type', 'credentials'])
     .executeTakeFirst();
-  if (!row) throw badRequest([{ property, violation: `no security settings with id ${authId}` }]);
+}
+
+/** Existing settings, row-locked until commit so they cannot be deleted under a new reference; 400 on `property` if unknown. */
+export async function lockSecurity(trx: Trx, accountId: string, authId: string, property: string): Promise<void> {
+  if (!(await lockedSecurity(trx, accountId, authId))) throw badRequest([{ property, violation: `no security settings with id ${authId}` }]);
 }
 
 export async function insertSecurity(trx: Trx, accountId: string, authId: string, definition: SecurityDefinition, now: number): Promise<void> {

@@ -14,7 +14,7 @@ import { ApiError, badRequest } from '../http/errors.ts';
 import { formatInfobipTime } from '../lib/infobip-time.ts';
 import { secretKeyProblem } from '../webhooks/security.ts';
 import { DEFAULT_OVERLAP_SECONDS, generateSecretKey, MAX_OVERLAP_SECONDS, rotatedCredentials } from './key-rotation.ts';
-import { write, type SubscriptionApiDeps } from './persistence.ts';
+import { lockedSecurity, write, type SubscriptionApiDeps } from './persistence.ts';
 
 const RotateParams = Type.Object({ authId: Type.String({ minLength: 1, maxLength: 255 }) });
 const RotateRequest = Type.Object({
@@ -42,15 +42,9 @@ export function registerRotationRoutes(app: FastifyInstance, deps: SubscriptionA
       const expiresAt = now + (request.body.overlapSeconds ?? DEFAULT_OVERLAP_SECONDS) * 1000;
 
       await write(deps, async (trx) => {
-        // The no-op UPDATE locks the row and answers its latest committed state, so of two rotations
-        // at once the second rotates away from the first's new key, not from the key both started with.
-        const row = await trx
-          .updateTable('security_settings')
-          .set((eb) => ({ auth_id: eb.ref('auth_id') }))
-          .where('account_id', '=', accountId)
-          .where('auth_id', '=', authId)
-          .returning(['type', 'credentials'])
-          .executeTakeFirst();
+        // Locked, and as last committed: of two rotations at once the second rotates away from the
+        // first's new key, not from the key both started with.
+        const row = await lockedSecurity(trx, accountId, authId);
         if (!row) throw new ApiError('NOT_FOUND');
         if (row.type !== 'HMAC') throw badRequest([{ property: 'authId', violation: `security settings ${authId} are of type ${row.type}; only HMAC signing keys can be rotated` }]);
         const stored = JSON.parse(row.credentials) as Record<string, unknown>;

@@ -23,7 +23,7 @@
  * operations profile (operational-events.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
 import type { PassResult } from '../lib/worker-loop.ts';
@@ -37,7 +37,8 @@ import { LOOKAHEAD_MS, parseRecent, rateAllowance, rateLogMoved, rateOpensAt, ra
 import { nextAttemptAt, retryAfterMs, withRetryAfter } from './retry-policy.ts';
 import { NO_OBSERVER, type DispatchObserver } from './observer.ts';
 import { writeOperationalEvents, type OperationalEvent } from './operational-events.ts';
-import { ATTEMPTS_EXHAUSTED, healthFromRow, healthOf, isPlainlyHealthy, recordVerdicts, setFailingNotified, TARGET_GONE, type HealthChange, type HealthRow, type TargetHealth } from './target-health.ts';
+import { ATTEMPTS_EXHAUSTED, healthFromRow, healthOf, isPlainlyHealthy, recordVerdicts, TARGET_GONE, type HealthChange, type HealthRow, type TargetHealth } from './target-health.ts';
+import { droppedEvent, dropForGoneTargets, healthEvents, probeOf } from './unhealthy-targets.ts';
 
 /** A webhook claim's lease, renewed by the heartbeat while its request runs. */
 export const DELIVERY_LEASE_MS = 10_000;
@@ -70,17 +71,6 @@ interface Claimed {
   healthyAtClaim: boolean;
 }
 
-/** A delivery dropped without (more) requests, for its operational event. */
-interface Dropped {
-  id: string;
-  account_id: string;
-  target_url: string;
-  attempts: number;
-  reason: string;
-  last_status_code: number | null;
-  last_error: string | null;
-}
-
 interface Candidate {
   id: string;
   target_url: string;
@@ -92,14 +82,6 @@ interface Completion {
   startedAt: number;
   result: SendResult;
 }
-
-/** The `webhook.delivery.dropped` event for a dropped delivery. */
-const droppedEvent = (d: Dropped): OperationalEvent => ({
-  accountId: d.account_id,
-  type: 'webhook.delivery.dropped',
-  target: d.target_url,
-  data: { deliveryId: d.id, reason: d.reason, attempts: d.attempts, lastStatusCode: d.last_status_code, lastError: d.last_error },
-});
 
 const failedAttempt = (errorClass: ErrorClass, error: string): SendResult => ({ ok: false, statusCode: null, errorClass, error, durationMs: 0 });
 
@@ -141,8 +123,6 @@ export class Dispatcher {
    * [recorded, sent]. Moved in the target's log at this worker's next claim for it.
    */
   private lateSends = new Map<string, Array<[number, number]>>();
-  /** The last claim queued operational events, due at once. */
-  private eventsWritten = false;
   /** Rung when completions free a slot or unblock the next report of a message. */
   onProgress: () => void = () => {};
 
@@ -184,8 +164,7 @@ export class Dispatcher {
       },
       limit: Math.max(1000, this.options.bucketSize * 10),
     });
-    this.eventsWritten = false;
-    const { claimed, wakeAt, notBefore } = await this.claim(now);
+    const { claimed, wakeAt, notBefore, again } = await this.claim(now);
     for (const delivery of claimed) this.start(delivery, notBefore.get(delivery.target_url));
     // The states are literals so SQLite can use the partial index deliveries_due (a bound
     // parameter cannot prove the index's WHERE): one index seek, however large the backlog.
@@ -198,7 +177,7 @@ export class Dispatcher {
     const due = next?.due == null ? null : Number(next.due);
     // A target held back by its rate limit or a receiver's pause: claim again when it opens, not before.
     const nextDueAt = wakeAt === null ? due : due === null ? wakeAt : Math.min(due, wakeAt);
-    return { more: formed.more || this.eventsWritten, nextDueAt };
+    return { more: formed.more || again, nextDueAt };
   };
 
   /**
@@ -206,20 +185,20 @@ export class Dispatcher {
    * as sent (rate-limit.ts), which they wait for; `wakeAt`: when a target its rate held back may
    * be claimed for again (a little ahead, as rate-limit.ts allows), or a paused target resumes.
    */
-  private async claim(now: number): Promise<{ claimed: Claimed[]; wakeAt: number | null; notBefore: Map<string, number> }> {
+  private async claim(now: number): Promise<{ claimed: Claimed[]; wakeAt: number | null; notBefore: Map<string, number>; again: boolean }> {
     const free = this.options.maxInFlight - this.inFlight;
-    const nothing = { claimed: [], wakeAt: null, notBefore: new Map<string, number>() };
+    const nothing = { claimed: [], wakeAt: null, notBefore: new Map<string, number>(), again: false };
     if (free <= 0) return nothing;
     return this.db.transaction().execute(async (trx) => {
       const { targets: waiting, health } = await this.claimableTargets(trx, now, free);
       if (waiting.length === 0) return nothing;
       const gone = waiting.filter((t) => health.get(t)?.disabled);
-      if (gone.length) await this.dropForGoneTargets(trx, gone, now);
+      const again = gone.length > 0 && (await dropForGoneTargets(trx, this.profile, this.targets, gone, now));
       // A target its receiver paused (Retry-After) gets nothing until then; the pass wakes for it.
       const paused = new Set(waiting.filter((t) => (health.get(t)?.pausedUntil ?? 0) > now));
       const pausedUntil = paused.size ? Math.min(...[...paused].map((t) => health.get(t)!.pausedUntil!)) : null;
       const targets = waiting.filter((t) => !health.get(t)?.disabled && !paused.has(t));
-      if (targets.length === 0) return { ...nothing, wakeAt: pausedUntil };
+      if (targets.length === 0) return { ...nothing, wakeAt: pausedUntil, again };
       const shared = await this.sharedState(trx, now, targets);
       const room = new Map<string, number>();
       for (const target of targets) {
@@ -232,12 +211,12 @@ export class Dispatcher {
         const state = shared.get(target);
         return state?.rate && room.get(target)! < state.room ? room.get(target)! + 1 : room.get(target)!;
       };
-      const open = targets.filter((t) => health.get(t)?.open);
+      const breakerOpen = targets.filter((t) => health.get(t)?.open);
       const candidates = await this.candidates(trx, now, targets.filter((t) => !health.get(t)?.open), free, readLimit);
       const chosen = this.choose(candidates, free, room);
-      for (const target of open) {
+      for (const target of breakerOpen) {
         if (chosen.length >= free || (room.get(target) ?? 0) <= 0) continue;
-        const probe = await this.probe(trx, now, target);
+        const probe = await probeOf(trx, now, target);
         if (probe) chosen.push(probe);
       }
       const claimed: Claimed[] = [];
@@ -256,46 +235,8 @@ export class Dispatcher {
       const wakeAt = rateWakeAt === null ? pausedUntil : pausedUntil === null ? rateWakeAt : Math.min(rateWakeAt, pausedUntil);
       const notBefore = new Map<string, number>();
       for (const [target, state] of shared) if (state.rate) notBefore.set(target, state.rate.refilledAt);
-      return { claimed, wakeAt, notBefore };
+      return { claimed, wakeAt, notBefore, again };
     });
-  }
-
-  /**
-   * The probe of a target whose breaker is open: its oldest waiting delivery, if that is due and
-   * not in flight. Always the same delivery until it is delivered or dropped, so however many
-   * workers look, one request at a time tests the target, on that delivery's own schedule.
-   */
-  private async probe(trx: Transaction<Database>, now: number, target: string): Promise<string | null> {
-    const oldest = await trx
-      .selectFrom('deliveries')
-      .select(['id', 'next_attempt_at', 'lease_until'])
-      .where(WAITING_SQL)
-      .where('target_url', '=', target)
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(1)
-      .executeTakeFirst();
-    if (!oldest || Number(oldest.next_attempt_at) > now) return null;
-    return oldest.lease_until !== null && Number(oldest.lease_until) >= now ? null : oldest.id;
-  }
-
-  /** A disabled (410) target's waiting deliveries are DROPPED without a request, and reported. */
-  private async dropForGoneTargets(trx: Transaction<Database>, targets: string[], now: number): Promise<void> {
-    const dropped = await trx
-      .updateTable('deliveries')
-      .set({ state: 'DROPPED', drop_reason: TARGET_GONE, done_at: now, next_attempt_at: null })
-      .where('target_url', 'in', targets)
-      .where('state', 'in', WAITING)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-      .returning(['id', 'account_id', 'target_url', 'attempts', 'last_status_code', 'last_error'])
-      .execute();
-    if (dropped.length === 0) return;
-    for (const chunk of chunkRows(dropped.map((d) => ({ id: d.id })), this.profile)) {
-      await trx.updateTable('outbox').set({ state: 'DROPPED' }).where('delivery_id', 'in', chunk.map((c) => c.id)).execute();
-    }
-    const events = await writeOperationalEvents(trx, this.profile, this.targets, dropped.map((d) => droppedEvent({ ...d, reason: TARGET_GONE })), now);
-    // Those events are due now: the pass that wrote them must not sleep past them.
-    if (events > 0) this.eventsWritten = true;
   }
 
   /**
@@ -398,7 +339,7 @@ export class Dispatcher {
    * each at least one slot, so it never reaches a later one.
    */
   private async claimableTargets(trx: Transaction<Database>, now: number, free: number): Promise<{ targets: string[]; health: Map<string, TargetHealth> }> {
-    const open = (url: string) => (this.inFlightByTarget.get(url) ?? 0) < this.windowOf(url);
+    const hasRoom = (url: string) => (this.inFlightByTarget.get(url) ?? 0) < this.windowOf(url);
     // Their health comes in the same statement (one round trip fewer per claim on PostgreSQL).
     const waiting = await sql<{ url: string } & { [K in keyof HealthRow]: HealthRow[K] | null }>`
       with recursive waiting(url) as (
@@ -413,11 +354,25 @@ export class Dispatcher {
     if (waiting.rows.length <= TARGET_SCAN_LIMIT) {
       const health = new Map<string, TargetHealth>();
       for (const row of waiting.rows) if (row.consecutive_failures !== null) health.set(row.url, healthFromRow(row as HealthRow));
-      return { targets: waiting.rows.map((r) => r.url).filter(open), health };
+      return { targets: waiting.rows.map((r) => r.url).filter(hasRoom), health };
     }
 
-    // Many targets: walk the due deliveries in claim order, a page at a time, and keep the
-    // first `free` targets with room.
+    // Many targets. Those in trouble (breaker open, paused, disabled) come from target_health, at
+    // most `free` of them with due work, least recently updated first so each gets its turn: open
+    // ones to probe, disabled ones to drop. The walk below skips them all, or their backlogs —
+    // due, and waiting without spending attempts — would fill every slot and starve the others.
+    const inTrouble = (eb: ExpressionBuilder<Database, 'target_health'>) =>
+      eb.or([eb('target_health.opened_at', 'is not', null), eb('target_health.disabled_at', 'is not', null), eb('target_health.paused_until', '>', now)]);
+    const troubled = await trx
+      .selectFrom('target_health')
+      .select(['target', 'consecutive_failures', 'opened_at', 'disabled_at', 'paused_until', 'failing_notified'])
+      .where((eb) => eb.or([eb('opened_at', 'is not', null), eb('disabled_at', 'is not', null)]))
+      .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', now)]))
+      .where(sql<boolean>`exists (select 1 from deliveries d where d.target_url = target_health.target and d.state in ('PENDING', 'RETRYING') and d.next_attempt_at <= ${now})`)
+      .orderBy('updated_at')
+      .limit(free)
+      .execute();
+    const health = new Map(troubled.map((row) => [row.target, healthFromRow(row)]));
     const targets = new Set<string>();
     let after: [number, string] | null = null;
     while (targets.size < free) {
@@ -427,6 +382,9 @@ export class Dispatcher {
         .where(WAITING_SQL)
         .where('next_attempt_at', '<=', now)
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('target_health').select('target').whereRef('target_health.target', '=', 'deliveries.target_url').where(inTrouble))),
+        )
         .orderBy('next_attempt_at')
         .orderBy('id')
         .limit(DUE_PAGE);
@@ -436,14 +394,15 @@ export class Dispatcher {
       }
       const page = await query.execute();
       for (const row of page) {
-        if (open(row.target_url)) targets.add(row.target_url);
+        if (hasRoom(row.target_url)) targets.add(row.target_url);
         if (targets.size >= free) break;
       }
       if (page.length < DUE_PAGE) break;
       const last = page[page.length - 1];
       after = [Number(last.next_attempt_at), last.id];
     }
-    return { targets: [...targets], health: await healthOf(trx, [...targets]) };
+    for (const [target, state] of await healthOf(trx, [...targets])) health.set(target, state);
+    return { targets: [...troubled.map((t) => t.target).filter(hasRoom), ...targets], health };
   }
 
   /**
@@ -678,8 +637,8 @@ export class Dispatcher {
         }
       }
       const gone = [...changes].filter(([, change]) => change === 'disabled').map(([target]) => target);
-      if (gone.length) await this.dropForGoneTargets(trx, gone, now);
-      events.push(...(await this.healthEvents(trx, changes, health, batch, now)));
+      if (gone.length) await dropForGoneTargets(trx, this.profile, this.targets, gone, now);
+      events.push(...(await healthEvents(trx, changes, health, batch.map((c) => ({ target: c.delivery.target_url, accountId: c.delivery.account_id, result: c.result })), now)));
       await writeOperationalEvents(trx, this.profile, this.targets, events, now);
       return changes;
     });
@@ -691,50 +650,12 @@ export class Dispatcher {
         outcome: result.ok ? 'delivered' : (result.errorClass ?? 'http-status'),
         statusCode: result.statusCode,
         durationMs: result.durationMs,
-        eventToDeliveredMs: result.ok && delivery.first_event_at !== null ? Math.max(0, end - Number(delivery.first_event_at)) : null,
+        // A replayed or recovered delivery's wait since its event says nothing about delivery latency.
+        eventToDeliveredMs: result.ok && delivery.first_event_at !== null && delivery.cycle_base === 0 ? Math.max(0, end - Number(delivery.first_event_at)) : null,
         dropped: dropped.has(delivery.id),
       });
     }
     for (const [target, change] of changes) this.observer.targetStateChanged(target, change === 'opened' ? 'open' : change);
-  }
-
-  /**
-   * `webhook.target.failing` once per failure streak (the breaker opened, or a 410 disabled the
-   * target) and `webhook.target.recovered` when a target that was reported failing delivers again.
-   */
-  private async healthEvents(
-    trx: Transaction<Database>,
-    changes: Map<string, HealthChange>,
-    health: Map<string, TargetHealth>,
-    batch: Completion[],
-    now: number,
-  ): Promise<OperationalEvent[]> {
-    const events: OperationalEvent[] = [];
-    for (const [target, change] of changes) {
-      const state = health.get(target)!;
-      const last = batch.filter((c) => c.delivery.target_url === target).at(-1)!;
-      const accountId = last.delivery.account_id;
-      if (change === 'closed') {
-        if (!state.failingNotified) continue;
-        events.push({ accountId, type: 'webhook.target.recovered', target, data: {} });
-        await setFailingNotified(trx, target, false, now);
-        continue;
-      }
-      if (state.failingNotified) continue;
-      events.push({
-        accountId,
-        type: 'webhook.target.failing',
-        target,
-        data: {
-          reason: change === 'disabled' ? TARGET_GONE : 'CONSECUTIVE_FAILURES',
-          consecutiveFailures: state.consecutiveFailures,
-          lastStatusCode: last.result.statusCode,
-          lastError: last.result.error,
-        },
-      });
-      await setFailingNotified(trx, target, true, now);
-    }
-    return events;
   }
 
   private heartbeat: NodeJS.Timeout | null = null;

@@ -22,6 +22,9 @@ export async function requeueDeliveries(trx: Kysely<Database>, profile: DialectP
         cycle_base: eb.ref('attempts'),
         drop_reason: null,
         done_at: null,
+        // An expired lease's owner may still finish late: without the lease it cannot overwrite this.
+        lease_owner: null,
+        lease_until: null,
       }))
       .where('id', 'in', chunk.map((c) => c.id))
       .where('state', 'in', ['RETRYING', 'DELIVERED', 'DROPPED'])

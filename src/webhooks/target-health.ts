@@ -44,6 +44,20 @@ export interface AttemptVerdict {
 /** What changed for a target in one batch of attempts. */
 export type HealthChange = 'opened' | 'closed' | 'disabled';
 
+const healthyRow = (target: string): TargetHealthTable => ({
+  target,
+  consecutive_failures: 0,
+  opened_at: null,
+  disabled_at: null,
+  disabled_reason: null,
+  paused_until: null,
+  failing_notified: 0,
+  last_success_at: null,
+  last_failure_at: null,
+  last_status_code: null,
+  updated_at: 0,
+});
+
 const HEALTHY: TargetHealth = { consecutiveFailures: 0, open: false, disabled: false, pausedUntil: null, failingNotified: false };
 
 type HealthColumns = 'consecutive_failures' | 'opened_at' | 'disabled_at' | 'paused_until' | 'failing_notified';
@@ -86,6 +100,15 @@ export async function recordVerdicts(
   lock: boolean,
 ): Promise<{ changes: Map<string, HealthChange>; health: Map<string, TargetHealth> }> {
   const targets = [...new Set(verdicts.map((v) => v.target))];
+  if (lock) {
+    // FOR UPDATE locks only rows that exist: create missing ones first, so two workers recording
+    // a target's first failures (one of them a 410) count both instead of one overwriting the other.
+    await trx
+      .insertInto('target_health')
+      .values(targets.map((target) => ({ ...healthyRow(target), updated_at: now })))
+      .onConflict((oc) => oc.column('target').doNothing())
+      .execute();
+  }
   let query = trx
     .selectFrom('target_health')
     .selectAll()
@@ -100,7 +123,7 @@ export async function recordVerdicts(
     const before = row ? healthFromRow(row) : HEALTHY;
     const next: TargetHealthTable = row
       ? { ...row, consecutive_failures: before.consecutiveFailures, failing_notified: before.failingNotified ? 1 : 0, updated_at: now }
-      : { target, consecutive_failures: 0, opened_at: null, disabled_at: null, disabled_reason: null, paused_until: null, failing_notified: 0, last_success_at: null, last_failure_at: null, last_status_code: null, updated_at: now };
+      : { ...healthyRow(target), updated_at: now };
     for (const v of verdicts.filter((x) => x.target === target).sort((a, b) => a.at - b.at)) {
       next.last_status_code = v.statusCode;
       if (v.ok) {

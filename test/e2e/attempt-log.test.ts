@@ -345,6 +345,10 @@ describe('attempt log, replay and log retention', () => {
       ['/hookline/1/deliveries', { url: rx.ok.url, profileId: PROFILE_ID }, 'profileId'],
       ['/hookline/1/attempts', { outcome: 'lost' }, 'outcome'],
       ['/hookline/1/attempts', { cursor: Buffer.from('["x","y"]').toString('base64url') }, 'cursor'],
+      // Attempt ids are bigints: a fraction or a number past 2^53 is no position (PostgreSQL would fail on it).
+      ['/hookline/1/attempts', { cursor: Buffer.from('[1700000000000,1.5]').toString('base64url') }, 'cursor'],
+      ['/hookline/1/attempts', { cursor: Buffer.from('[1700000000000,99999999999999999999]').toString('base64url') }, 'cursor'],
+      [`/hookline/1/deliveries/${ids['m-flaky']}/attempts`, { cursor: Buffer.from('[1700000000000,1.5]').toString('base64url') }, 'cursor'],
       ['/hookline/1/attempts', { from: 'soon' }, 'from'],
     ];
     for (const [base, params, property] of cases) {

@@ -273,3 +273,45 @@ describe('410 Gone, the circuit breaker and operational events', () => {
     assert.ok(dropped.every((d) => d.state === 'DROPPED' || d.state === 'DELIVERED'), 'its own deliveries were dropped, silently');
   });
 });
+
+describe('many broken targets do not starve a healthy one', () => {
+  let g: TestGateway;
+  const clock = new ManualClock();
+  const TARGETS = 70; // more than the dispatcher enumerates one by one (64)
+
+  before(async () => {
+    g = await startGateway({ WEBHOOK_BUCKET_SIZE: '1', WEBHOOK_BREAKER_THRESHOLD: '2', WEBHOOK_MAX_IN_FLIGHT: '4' }, { clock });
+  });
+  after(async () => {
+    await g.close();
+    await receivers.closeAll();
+  });
+
+  test(`${TARGETS} targets with open breakers and due backlogs: each gets one probe, and a healthy target is served at once`, async () => {
+    const rx = await receivers.start();
+    rx.respond = (req) => ({ status: req.path === '/healthy' ? 200 : 500 });
+    const broken = Array.from({ length: TARGETS }, (_, i) => `${rx.url}/broken-${i}`);
+    const t0 = clock.now();
+    for (const url of broken) await send(g, url, 3);
+    const db = g.hookline.store.db;
+    await until('every breaker open', async () => {
+      const open = await db.selectFrom('target_health').select('target').where('opened_at', 'is not', null).execute();
+      return open.length === TARGETS;
+    });
+    // Each target's third delivery may or may not have gone before its breaker opened.
+    await sleep(300);
+    const firstWave = rx.requests.length;
+    assert.ok(firstWave >= TARGETS * 2 && firstWave <= TARGETS * 3, `first wave ${firstWave}`);
+
+    // +1 minute: every backlog is due, but only probes may go; the healthy target must not wait for them.
+    clock.set(t0 + MINUTE);
+    const healthy = `${rx.url}/healthy`;
+    await send(g, healthy);
+    await rx.waitFor(() => rx.requests.some((r) => r.path === '/healthy'), 15_000, 'the healthy target served');
+    await rx.waitForRequests(firstWave + TARGETS + 1, 30_000);
+    await sleep(300);
+    const probes = rx.requests.slice(firstWave).filter((r) => r.path !== '/healthy');
+    assert.equal(probes.length, TARGETS, 'one probe per broken target, no backlog');
+    assert.equal(new Set(probes.map((r) => r.path)).size, TARGETS, 'every broken target got its probe');
+  });
+});

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { systemClock } from '../../src/clock.ts';
+import { STATUS } from '../../src/messaging/status-catalogue.ts';
 import { Metrics } from '../../src/metrics/registry.ts';
 import { migrationsFor } from '../../src/store/migrations.ts';
 import { openSqlite } from '../../src/store/sqlite.ts';
@@ -282,14 +283,17 @@ describe('GET /metrics with METRICS_TOKEN; waiting work and target health from t
     const attempt = { accountId: 'a', statusCode: 200, durationMs: 40, dropped: false };
     metrics.attemptFinished({ ...attempt, target: 'http://x.example/one', outcome: 'delivered', eventToDeliveredMs: 1_500 });
     metrics.attemptFinished({ ...attempt, target: 'http://x.example:80/two?q=1', outcome: 'delivered', eventToDeliveredMs: 500 });
+    // A replayed or recovered delivery has no event-to-2xx latency (null): counted as an attempt, not in the histogram.
+    metrics.attemptFinished({ ...attempt, target: 'http://x.example/replayed', outcome: 'delivered', eventToDeliveredMs: null });
     metrics.attemptFinished({ ...attempt, target: 'https://x.example/three', outcome: 'timeout', statusCode: null, eventToDeliveredMs: null });
     metrics.attemptFinished({ ...attempt, target: 'profile:acct/p', outcome: 'http-status', statusCode: 410, eventToDeliveredMs: null, dropped: true });
     metrics.targetStateChanged('profile:acct/p', 'disabled');
     metrics.messagesAccepted('sms-v3', 4);
-    metrics.reportsRecorded({ DELIVERED: 3, REJECTED: 1 });
-    metrics.reportsRecorded({ DELIVERED: 1 });
+    // Reported by status id; two ids of one group add up in the group's series.
+    metrics.reportsRecorded(new Map([[STATUS.DELIVERED_TO_HANDSET, 3], [STATUS.REJECTED_NETWORK, 1]]));
+    metrics.reportsRecorded(new Map([[STATUS.DELIVERED_TO_OPERATOR, 1]]));
     const samples = parseMetrics((await metrics.render()).body);
-    assert.equal(valueOf(samples, 'hookline_webhook_attempts_total', { target: 'url:x.example', outcome: 'delivered' }), 2);
+    assert.equal(valueOf(samples, 'hookline_webhook_attempts_total', { target: 'url:x.example', outcome: 'delivered' }), 3);
     assert.equal(valueOf(samples, 'hookline_webhook_attempts_total', { target: 'url:x.example', outcome: 'timeout' }), 1, 'https on its default port folds into the same host');
     assert.equal(valueOf(samples, 'hookline_webhook_attempts_total', { target: 'profile:acct/p', outcome: 'http-status' }), 1);
     assert.equal(valueOf(samples, 'hookline_webhook_delivery_latency_seconds_count', { target: 'url:x.example' }), 2);

@@ -23,6 +23,17 @@ describe("Infobip's date-time format", () => {
       assert.ok(Number.isNaN(parseInfobipTime(bad)), bad);
     }
   });
+
+  it('rejects offsets no time zone has (hours over 14, minutes over 59)', () => {
+    for (const bad of ['2021-08-24T15:00:00.000+9999', '2021-08-24T15:00:00.000+1500', '2021-08-24T15:00:00.000-15:00', '2021-08-24T15:00:00.000+0060', '2021-08-24T15:00:00+05:99']) {
+      assert.ok(Number.isNaN(parseInfobipTime(bad)), bad);
+    }
+    // The extremes that exist are still read.
+    const utc = Date.UTC(2021, 7, 24, 15, 0, 0);
+    assert.equal(parseInfobipTime('2021-08-25T05:00:00.000+1400'), utc);
+    assert.equal(parseInfobipTime('2021-08-24T03:00:00.000-1200'), utc);
+    assert.equal(parseInfobipTime('2021-08-24T20:59:00.000+05:59'), utc);
+  });
 });
 
 describe('Infobip XML', () => {
