@@ -330,3 +330,48 @@ describe('a target that answered 410 Gone: disabled, re-enabled, its deliveries 
     assert.equal(after.body.results.find((t: any) => t.target.url === url).state, 'HEALTHY');
   });
 });
+
+describe('a recovery of still-retrying deliveries to a notification profile', () => {
+  let g: TestGateway;
+  let rx: Receiver;
+  before(async () => {
+    g = await startGateway({ THROTTLES: 'off', SIMULATOR_DELAY_MS: '0', WEBHOOK_BUCKET_SIZE: '1' });
+    rx = await receivers.start();
+  });
+  after(async () => {
+    await g?.close();
+  });
+
+  it('RETRYING deliveries are re-sent now, ahead of their schedule, with their webhook-ids, in a new cycle', async () => {
+    let failing = true;
+    rx.respond = () => ({ status: failing ? 500 : 200 });
+    const profileId = uniq('rprof');
+    assert.equal((await g.api('POST', '/subscriptions/1/profiles', { profileId, webhook: { notifyUrl: `${rx.url}/profile` } })).status, 201);
+    const sub = await g.api('POST', '/subscriptions/1/subscription/SMS', { subscriptionId: uniq('rsub'), events: ['DELIVERY'], profile: { profileId } });
+    assert.ok(sub.status < 300, JSON.stringify(sub.body));
+    const from = fmt(Date.now() - MINUTE);
+    const sent = await g.api('POST', '/sms/3/messages', { messages: [1, 2, 3].map((i) => ({ destinations: [{ to: `4179302670${i}` }], content: { text: `r${i}` } })) });
+    assert.equal(sent.status, 200);
+    await rx.waitForRequests(3);
+    const { db } = g.hookline.store;
+    const retrying = await waitUntil(async () => {
+      const rows = await db.selectFrom('deliveries').select(['id', 'state', 'next_attempt_at']).where('target_url', 'like', `profile:%/${profileId}`).execute();
+      return rows.length === 3 && rows.every((r) => r.state === 'RETRYING') ? rows : undefined;
+    }, 'three RETRYING deliveries');
+    assert.ok(retrying.every((r) => Number(r.next_attempt_at) > Date.now() + 30_000), 'their next attempt is a minute away');
+
+    failing = false;
+    const recovery = await g.api('POST', '/hookline/1/recoveries', { profileId, from, states: ['RETRYING'] });
+    assert.deepEqual([recovery.status, recovery.body.total, recovery.body.target], [201, 3, { profileId }], JSON.stringify(recovery.body));
+    await rx.waitForRequests(6, 10_000);
+    await waitUntil(async () => (await progress(g, recovery.body.id)).state === 'COMPLETED', 'recovery COMPLETED');
+    const counts = idCounts(rx, '/profile');
+    assert.deepEqual([...counts.keys()].sort(), retrying.map((r) => r.id).sort());
+    assert.ok([...counts.values()].every((n) => n === 2), 'each sent twice under one webhook-id');
+    const rows = await waitUntil(async () => {
+      const r = await db.selectFrom('deliveries').select(['state', 'attempts', 'cycle_base']).where('target_url', 'like', `profile:%/${profileId}`).execute();
+      return r.every((d) => d.state === 'DELIVERED') ? r : undefined;
+    }, 'all delivered');
+    assert.ok(rows.every((d) => d.attempts === 2 && d.cycle_base === 1), JSON.stringify(rows));
+  });
+});
