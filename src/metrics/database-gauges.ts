@@ -9,7 +9,6 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/schema.ts';
-import { targetLabel } from './labels.ts';
 
 export const OUTBOX_STATES = ['READY', 'BATCHED'] as const;
 export const WAITING_DELIVERY_STATES = ['PENDING', 'RETRYING'] as const;
@@ -29,7 +28,7 @@ export interface DatabaseSnapshot {
   targets: Map<string, TargetHealthGauge>;
 }
 
-export async function readSnapshot(db: Kysely<Database>, now: number): Promise<DatabaseSnapshot> {
+export async function readSnapshot(db: Kysely<Database>, now: number, targetLabel: (target: string) => string): Promise<DatabaseSnapshot> {
   const [outboxRows, deliveryRows, healthRows] = await Promise.all([
     db
       .selectFrom('outbox')

@@ -20,7 +20,7 @@ import { statusById } from '../messaging/status-catalogue.ts';
 import type { ApiFamily, Database } from '../store/schema.ts';
 import type { AttemptOutcome, DispatchObserver } from '../webhooks/observer.ts';
 import { OUTBOX_STATES, readSnapshot, WAITING_DELIVERY_STATES, type DatabaseSnapshot } from './database-gauges.ts';
-import { targetLabel } from './labels.ts';
+import { targetLabeller } from './labels.ts';
 
 /** Event → 2xx: seconds on a good day, up to the 41.5-hour retry cycle on a bad one. */
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3_600, 4 * 3_600, 12 * 3_600, 48 * 3_600];
@@ -87,6 +87,9 @@ export class Metrics implements IntakeObserver, DispatchObserver {
     registers: [this.registry],
   });
 
+  /** The `target` label, with URL hosts capped (labels.ts). */
+  private readonly label = targetLabeller();
+
   /** One database read per scrape, shared by every gauge that needs it (see snapshot()). */
   private pendingSnapshot: Promise<DatabaseSnapshot | null> | null = null;
 
@@ -140,7 +143,7 @@ export class Metrics implements IntakeObserver, DispatchObserver {
   // DispatchObserver
 
   attemptFinished(outcome: AttemptOutcome): void {
-    const target = targetLabel(outcome.target);
+    const target = this.label(outcome.target);
     this.attemptsTotal.inc({ target, outcome: outcome.outcome });
     this.attemptDuration.observe({ target }, outcome.durationMs / 1_000);
     if (outcome.outcome === 'delivered' && outcome.eventToDeliveredMs !== null) {
@@ -150,7 +153,7 @@ export class Metrics implements IntakeObserver, DispatchObserver {
   }
 
   targetStateChanged(target: string, state: 'open' | 'closed' | 'disabled'): void {
-    this.transitionsTotal.inc({ target: targetLabel(target), state });
+    this.transitionsTotal.inc({ target: this.label(target), state });
   }
 
   /** The text exposition format, with its content type. */
@@ -185,7 +188,7 @@ export class Metrics implements IntakeObserver, DispatchObserver {
    * at 0) but still serves the counters.
    */
   private snapshot(): Promise<DatabaseSnapshot | null> {
-    this.pendingSnapshot ??= readSnapshot(this.db, this.clock.now())
+    this.pendingSnapshot ??= readSnapshot(this.db, this.clock.now(), this.label)
       .catch((error: unknown) => {
         this.log?.warn({ err: error }, 'metrics: could not read the database gauges');
         return null;

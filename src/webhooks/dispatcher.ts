@@ -575,7 +575,10 @@ export class Dispatcher {
       }));
       for (const chunk of chunkRows(attemptRows, this.profile)) await trx.insertInto('attempts').values(chunk).execute();
       // A target that was healthy at claim and only succeeded stays healthy: no read, no write
-      // (the common case). Anything else is counted in target_health.
+      // (the common case, and a round trip per flush saved on PostgreSQL). Anything else is
+      // counted in target_health. The price: if another worker's failures to the same target land
+      // between our claim and our completion, our successes do not reset its streak; its own
+      // next success, or the probe, does.
       const unsettled = new Set(batch.filter((c) => !c.result.ok || !c.delivery.healthyAtClaim).map((c) => c.delivery.target_url));
       const verdicts = batch.filter((c) => unsettled.has(c.delivery.target_url)).map(({ delivery, startedAt, result }) => ({
         target: delivery.target_url,
