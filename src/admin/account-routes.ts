@@ -5,12 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { canActOnAccount, DEFAULT_ACCOUNT_ID, isOperator } from '../auth/principal.ts';
 import { ApiError } from '../http/errors.ts';
 import { formatInfobipTime } from '../lib/infobip-time.ts';
 import type { AccountsTable } from '../store/schema.ts';
-import { profileTarget } from '../webhooks/targets.ts';
 import type { AdminDeps } from './admin-routes.ts';
 import { PageQuery, pageOf } from './paging.ts';
 
@@ -20,7 +19,7 @@ const UpdateAccount = Type.Object({ name: Type.String({ minLength: 1, maxLength:
 type Params = { accountId: string };
 
 /** Every table with rows owned by an account, children before parents. */
-const ACCOUNT_TABLES = ['attempts', 'deliveries', 'outbox', 'pull_queue', 'reports', 'network_jobs', 'messages', 'bulks', 'sessions', 'oauth_tokens', 'api_keys', 'users', 'roles', 'subscriptions', 'notification_profiles', 'security_settings', 'inbox_queue', 'inbound_messages', 'numbers', 'clicks', 'short_links', 'recoveries'] as const;
+const ACCOUNT_TABLES = ['attempts', 'deliveries', 'outbox', 'pull_queue', 'reports', 'network_jobs', 'messages', 'bulks', 'sessions', 'oauth_tokens', 'api_keys', 'users', 'roles', 'subscriptions', 'notification_profiles', 'security_settings', 'inbox_queue', 'inbound_messages', 'numbers', 'clicks', 'short_links', 'recoveries', 'target_health'] as const;
 
 const view = (row: Selectable<AccountsTable>) => ({ id: row.id, name: row.name, createdAt: formatInfobipTime(Number(row.created_at)) });
 
@@ -79,9 +78,6 @@ export function registerAccountRoutes(app: FastifyInstance, { db, authenticator,
         .executeTakeFirst();
       if (inFlight) throw new ApiError('CONFLICT', { text: `Account ${accountId} still has messages or webhooks in flight; cancel or let them finish first.` });
       for (const table of ACCOUNT_TABLES) await trx.deleteFrom(table).where('account_id', '=', accountId).execute();
-      // Health of its profile targets (URL targets' health is per URL, shared: left alone).
-      const prefix = profileTarget(accountId, '');
-      await trx.deleteFrom('target_health').where(sql<boolean>`substr(target, 1, ${prefix.length}) = ${prefix}`).execute();
       await trx.deleteFrom('accounts').where('id', '=', accountId).execute();
       return { id: accountId };
     });

@@ -24,7 +24,7 @@ import type { DialectProfile } from '../store/dialect.ts';
 import type { Database, RecoveriesTable } from '../store/schema.ts';
 import { isUniqueViolation, retryTransaction } from '../store/transient.ts';
 import { requeueDeliveries } from '../webhooks/requeue.ts';
-import { healthOf } from '../webhooks/target-health.ts';
+import { isDisabled } from '../webhooks/target-health.ts';
 
 export const RECOVERABLE_STATES = ['DROPPED', 'RETRYING'] as const;
 export type RecoverableState = (typeof RECOVERABLE_STATES)[number];
@@ -165,7 +165,7 @@ async function runRecovery(trx: Transaction<Database>, profile: DialectProfile, 
 
   const rate = Number(row.rate_per_second);
   const interval = runIntervalMs(rate);
-  if ((await healthOf(trx, [row.target_url])).get(row.target_url)?.disabled) return { requeued: 0, nextDueAt: now + DISABLED_RECHECK_MS };
+  if (await isDisabled(trx, { accountId: row.account_id, target: row.target_url })) return { requeued: 0, nextDueAt: now + DISABLED_RECHECK_MS };
 
   const mark = Math.max(Number(row.updated_at), now - MAX_BURST_MS);
   const budget = Math.floor(((now - mark) * rate) / 1000);

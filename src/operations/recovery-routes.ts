@@ -121,7 +121,7 @@ export function registerRecoveryRoutes(app: FastifyInstance, { db, clock, onCrea
       // A recovery covers what exists when it starts: a later `to` is now.
       const to = Math.min(body.to === undefined ? now : parseTimeParam(body.to, 'to'), now);
       if (from > to) throw badRequest([{ property: 'from', violation: body.to === undefined ? 'must not be in the future' : 'must not be after to (or in the future)' }]);
-      if (await isDisabled(db, target)) {
+      if (await isDisabled(db, { accountId, target })) {
         throw new ApiError('CONFLICT', { text: 'The target is disabled (it answered 410 Gone): re-enable it first (POST /hookline/1/targets/enable), then recover.' });
       }
       const states = body.states ?? [...RECOVERABLE_STATES];

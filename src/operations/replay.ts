@@ -32,12 +32,12 @@ export function alreadyWaiting(row: ReplayState, now: number): boolean {
 
 export async function replayDelivery(db: Kysely<Database>, profile: DialectProfile, deliveryId: string, now: number): Promise<ReplayOutcome> {
   return db.transaction().execute(async (trx) => {
-    let query = trx.selectFrom('deliveries').select(['state', 'target_url', 'next_attempt_at', 'lease_until']).where('id', '=', deliveryId);
+    let query = trx.selectFrom('deliveries').select(['account_id', 'state', 'target_url', 'next_attempt_at', 'lease_until']).where('id', '=', deliveryId);
     if (profile.skipLocked) query = query.forUpdate();
     const row = await query.executeTakeFirst();
     if (!row) return 'gone';
     // A disabled target would drop it again without a request: say so instead of pretending.
-    if (await isDisabled(trx, row.target_url)) return 'disabled';
+    if (await isDisabled(trx, { accountId: row.account_id, target: row.target_url })) return 'disabled';
     if (alreadyWaiting(row, now)) return 'waiting';
     const requeued = await requeueDeliveries(trx, profile, [deliveryId], now);
     return requeued.length > 0 ? 'requeued' : 'waiting';

@@ -1,11 +1,11 @@
 /**
  * `/hookline/1/targets`: the health of the account's webhook targets (table target_health, shared
- * by every worker), and re-enabling one a `410 Gone` disabled.
+ * by every worker, kept per account and target), and re-enabling one a `410 Gone` disabled.
  *
  * Which targets an account sees: every notification profile it has (healthy if it has no health
- * row), and the per-message URLs it has deliveries to that have a health row — a URL gets one at
- * its first failure, so URLs that never failed are not listed (there may be any number of them).
- * A URL is not owned by an account: two accounts sending to the same URL see the same health.
+ * row), and the per-message URLs that have a health row for it — a URL gets one at the account's
+ * first failure there, so URLs that never failed are not listed (there may be any number of them).
+ * Two accounts sending to one URL each have their own health for it.
  *
  *  - GET  /hookline/1/targets          list (filter by state, `page`/`size` paging)
  *  - POST /hookline/1/targets/enable   re-enable one (idempotent), and wake the dispatchers
@@ -86,34 +86,15 @@ async function waitingCounts(db: Kysely<Database>, accountId: string, targets: r
 }
 
 /**
- * The account's targets (see the header), with their health rows, sorted by target.
- *
- * Cost: the URL targets are found from the account's own deliveries (deliveries_account_created),
- * each matched to target_health by its primary key — one pass over the account's deliveries still
- * in the log (WEBHOOK_LOG_RETENTION_DAYS), whatever other accounts send. The other way round
- * (every URL health row, then an index probe into its deliveries for one of the account's) costs
- * what every account sends to URLs that ever failed. Profiles: one row each. The result (profiles,
- * and URLs that have failed) is small, so the page is cut from it in memory.
+ * The account's targets (see the header), with their health rows, sorted by target: its profiles,
+ * and its own health rows (one primary-key range scan). The result is small (profiles, and URLs
+ * that have failed), so the page is cut from it in memory.
  */
 async function accountTargets(db: Kysely<Database>, accountId: string): Promise<Array<{ target: string; row: StoredHealth | undefined }>> {
   const profiles = await db.selectFrom('notification_profiles').select('profile_id').where('account_id', '=', accountId).execute();
-  const profileTargets = profiles.map((p) => profileTarget(accountId, p.profile_id));
-  const profileRows = profileTargets.length === 0 ? [] : await db.selectFrom('target_health').selectAll().where('target', 'in', profileTargets).execute();
-  const profileHealth = new Map(profileRows.map((r) => [r.target, r]));
-  // `target_url || ''` keeps deliveries_target_created out of the plan: probed per health row, it
-  // would read other accounts' deliveries to the URL (see delivery-queries.ts, Driver).
-  const accountUrls = db
-    .selectFrom('deliveries as d')
-    .select(sql<string>`d.target_url || ''`.as('target'))
-    .where('d.account_id', '=', accountId);
-  const urlRows = await db
-    .selectFrom('target_health as th')
-    .selectAll('th')
-    .where(sql<boolean>`substr(th.target, 1, ${PROFILE_TARGET_PREFIX.length}) <> ${PROFILE_TARGET_PREFIX}`)
-    .where('th.target', 'in', accountUrls)
-    .execute();
-  const all = [...profileTargets.map((target) => ({ target, row: profileHealth.get(target) })), ...urlRows.map((row) => ({ target: row.target, row }))];
-  return all.sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
+  const rows = new Map((await db.selectFrom('target_health').selectAll().where('account_id', '=', accountId).execute()).map((r) => [r.target, r]));
+  const targets = new Set([...profiles.map((p) => profileTarget(accountId, p.profile_id)), ...[...rows.keys()].filter((t) => !t.startsWith(PROFILE_TARGET_PREFIX))]);
+  return [...targets].sort().map((target) => ({ target, row: rows.get(target) }));
 }
 
 export interface TargetRouteDeps {
@@ -155,9 +136,9 @@ export function registerTargetRoutes(app: FastifyInstance, { db, clock, onEnable
     async (request) => {
       const accountId = request.principal.accountId;
       const target = await accountTarget(db, accountId, request.body);
-      if (await enableTarget(db, target, clock.now())) onEnabled();
+      if (await enableTarget(db, { accountId, target }, clock.now())) onEnabled();
       const [row, waiting] = await Promise.all([
-        db.selectFrom('target_health').selectAll().where('target', '=', target).executeTakeFirst(),
+        db.selectFrom('target_health').selectAll().where('account_id', '=', accountId).where('target', '=', target).executeTakeFirst(),
         waitingCounts(db, accountId, [target]),
       ]);
       return targetHealthView(target, row, waiting.get(target)!);

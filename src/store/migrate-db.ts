@@ -52,7 +52,7 @@ export const TABLES: readonly TableSpec[] = [
   { table: 'outbox', key: ['id'], serial: 'id' },
   { table: 'deliveries', key: ['id'], page: 500 },
   { table: 'attempts', key: ['id'], serial: 'id' },
-  { table: 'target_health', key: ['target'] },
+  { table: 'target_health', key: ['account_id', 'target'] },
   { table: 'recoveries', key: ['id'] },
 ];
 

@@ -420,7 +420,8 @@ const m0010: Migration = {
     await db.schema.alterTable('accounts').addColumn('operations_profile_id', 'text').execute();
     await db.schema
       .createTable('target_health')
-      .addColumn('target', 'text', (c) => c.primaryKey())
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('target', 'text', (c) => c.notNull())
       .addColumn('consecutive_failures', 'integer', (c) => c.notNull())
       .addColumn('opened_at', 'bigint')
       .addColumn('disabled_at', 'bigint')
@@ -431,7 +432,10 @@ const m0010: Migration = {
       .addColumn('last_failure_at', 'bigint')
       .addColumn('last_status_code', 'integer')
       .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('target_health_pk', ['account_id', 'target'])
       .execute();
+    // The claim reads a target's health for every account sending to it.
+    await db.schema.createIndex('target_health_target').on('target_health').column('target').execute();
     await db.schema
       .createTable('recoveries')
       .addColumn('id', 'text', (c) => c.primaryKey())

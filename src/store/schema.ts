@@ -323,6 +323,8 @@ export interface AttemptsTable {
  * operator re-enables the target).
  */
 export interface TargetHealthTable {
+  /** Health is per account: one account's failing deliveries to a URL say nothing about another's. */
+  account_id: string;
   target: string;
   consecutive_failures: number;
   opened_at: number | null;

@@ -37,7 +37,20 @@ import { LOOKAHEAD_MS, parseRecent, rateAllowance, rateLogMoved, rateOpensAt, ra
 import { nextAttemptAt, retryAfterMs, withRetryAfter } from './retry-policy.ts';
 import { NO_OBSERVER, type DispatchObserver } from './observer.ts';
 import { writeOperationalEvents, type OperationalEvent } from './operational-events.ts';
-import { ATTEMPTS_EXHAUSTED, healthFromRow, healthOf, isPlainlyHealthy, recordVerdicts, TARGET_GONE, type HealthChange, type HealthRow, type TargetHealth } from './target-health.ts';
+import {
+  accountTargetOf,
+  ATTEMPTS_EXHAUSTED,
+  healthFromRow,
+  healthKey,
+  healthOf,
+  isPlainlyHealthy,
+  recordVerdicts,
+  TARGET_GONE,
+  type AccountTarget,
+  type HealthChange,
+  type HealthRow,
+  type TargetHealth,
+} from './target-health.ts';
 import { droppedEvent, dropForGoneTargets, healthEvents, probeOf } from './unhealthy-targets.ts';
 
 /** A webhook claim's lease, renewed by the heartbeat while its request runs. */
@@ -190,15 +203,24 @@ export class Dispatcher {
     const nothing = { claimed: [], wakeAt: null, notBefore: new Map<string, number>(), again: false };
     if (free <= 0) return nothing;
     return this.db.transaction().execute(async (trx) => {
-      const { targets: waiting, health } = await this.claimableTargets(trx, now, free);
-      if (waiting.length === 0) return nothing;
-      const gone = waiting.filter((t) => health.get(t)?.disabled);
+      const { targets, health } = await this.claimableTargets(trx, now, free);
+      if (targets.length === 0) return nothing;
+      // Health is per (account, target): an account whose health for a target is not plain gets
+      // none of its deliveries to it claimed the usual way — disabled: dropped; paused
+      // (Retry-After): nothing until then, and the pass wakes for it; breaker open: the probe only.
+      const gone: AccountTarget[] = [];
+      const probes: AccountTarget[] = [];
+      const excluded = new Map<string, string[]>();
+      let pausedUntil: number | null = null;
+      for (const [key, state] of health) {
+        if (isPlainlyHealthy(state) || (!state.open && !state.disabled && (state.pausedUntil ?? 0) <= now)) continue;
+        const at = accountTargetOf(key);
+        excluded.set(at.target, [...(excluded.get(at.target) ?? []), at.accountId]);
+        if (state.disabled) gone.push(at);
+        else if ((state.pausedUntil ?? 0) > now) pausedUntil = Math.min(pausedUntil ?? Infinity, state.pausedUntil!);
+        else probes.push(at);
+      }
       const again = gone.length > 0 && (await dropForGoneTargets(trx, this.profile, this.targets, gone, now));
-      // A target its receiver paused (Retry-After) gets nothing until then; the pass wakes for it.
-      const paused = new Set(waiting.filter((t) => (health.get(t)?.pausedUntil ?? 0) > now));
-      const pausedUntil = paused.size ? Math.min(...[...paused].map((t) => health.get(t)!.pausedUntil!)) : null;
-      const targets = waiting.filter((t) => !health.get(t)?.disabled && !paused.has(t));
-      if (targets.length === 0) return { ...nothing, wakeAt: pausedUntil, again };
       const shared = await this.sharedState(trx, now, targets);
       const room = new Map<string, number>();
       for (const target of targets) {
@@ -211,13 +233,18 @@ export class Dispatcher {
         const state = shared.get(target);
         return state?.rate && room.get(target)! < state.room ? room.get(target)! + 1 : room.get(target)!;
       };
-      const breakerOpen = targets.filter((t) => health.get(t)?.open);
-      const candidates = await this.candidates(trx, now, targets.filter((t) => !health.get(t)?.open), free, readLimit);
+      const candidates = await this.candidates(trx, now, targets, free, readLimit, excluded);
       const chosen = this.choose(candidates, free, room);
-      for (const target of breakerOpen) {
-        if (chosen.length >= free || (room.get(target) ?? 0) <= 0) continue;
-        const probe = await probeOf(trx, now, target);
-        if (probe) chosen.push(probe);
+      // Probes share their target's room with the other accounts' deliveries chosen for it.
+      const targetOf = new Map(candidates.map((c) => [c.id, c.target_url]));
+      const taken = new Map<string, number>();
+      for (const id of chosen) taken.set(targetOf.get(id)!, (taken.get(targetOf.get(id)!) ?? 0) + 1);
+      for (const at of probes) {
+        if (chosen.length >= free || (room.get(at.target) ?? 0) <= (taken.get(at.target) ?? 0)) continue;
+        const probe = await probeOf(trx, now, at);
+        if (probe === null) continue;
+        chosen.push(probe);
+        taken.set(at.target, (taken.get(at.target) ?? 0) + 1);
       }
       const claimed: Claimed[] = [];
       for (const chunk of chunkRows(chosen.map((id) => ({ id })), this.profile)) {
@@ -229,7 +256,7 @@ export class Dispatcher {
           .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
           .returning(['id', 'account_id', 'target_url', 'content_type', 'body', 'attempts', 'cycle_base', 'first_event_at', 'report_count'])
           .execute();
-        for (const row of rows) claimed.push({ ...row, healthyAtClaim: isPlainlyHealthy(health.get(row.target_url)) });
+        for (const row of rows) claimed.push({ ...row, healthyAtClaim: isPlainlyHealthy(health.get(healthKey(row.account_id, row.target_url))) });
       }
       const rateWakeAt = await this.spendRates(trx, shared, candidates, claimed);
       const wakeAt = rateWakeAt === null ? pausedUntil : pausedUntil === null ? rateWakeAt : Math.min(rateWakeAt, pausedUntil);
@@ -341,20 +368,21 @@ export class Dispatcher {
   private async claimableTargets(trx: Transaction<Database>, now: number, free: number): Promise<{ targets: string[]; health: Map<string, TargetHealth> }> {
     const hasRoom = (url: string) => (this.inFlightByTarget.get(url) ?? 0) < this.windowOf(url);
     // Their health comes in the same statement (one round trip fewer per claim on PostgreSQL).
-    const waiting = await sql<{ url: string } & { [K in keyof HealthRow]: HealthRow[K] | null }>`
+    const waiting = await sql<{ url: string; account_id: string | null } & { [K in keyof HealthRow]: HealthRow[K] | null }>`
       with recursive waiting(url) as (
         select min(target_url) from deliveries where state in ('PENDING', 'RETRYING')
         union all
         select (select min(target_url) from deliveries where state in ('PENDING', 'RETRYING') and target_url > waiting.url)
         from waiting where waiting.url is not null
       )
-      select w.url, h.consecutive_failures, h.opened_at, h.disabled_at, h.paused_until, h.failing_notified
+      select w.url, h.account_id, h.consecutive_failures, h.opened_at, h.disabled_at, h.paused_until, h.failing_notified
       from (select url from waiting where url is not null limit ${TARGET_SCAN_LIMIT + 1}) as w
       left join target_health h on h.target = w.url`.execute(trx);
-    if (waiting.rows.length <= TARGET_SCAN_LIMIT) {
+    const urls = [...new Set(waiting.rows.map((r) => r.url))];
+    if (urls.length <= TARGET_SCAN_LIMIT) {
       const health = new Map<string, TargetHealth>();
-      for (const row of waiting.rows) if (row.consecutive_failures !== null) health.set(row.url, healthFromRow(row as HealthRow));
-      return { targets: waiting.rows.map((r) => r.url).filter(hasRoom), health };
+      for (const row of waiting.rows) if (row.account_id !== null) health.set(healthKey(row.account_id, row.url), healthFromRow(row as HealthRow));
+      return { targets: urls.filter(hasRoom), health };
     }
 
     // Many targets. Those in trouble (breaker open, paused, disabled) come from target_health, at
@@ -365,14 +393,14 @@ export class Dispatcher {
       eb.or([eb('target_health.opened_at', 'is not', null), eb('target_health.disabled_at', 'is not', null), eb('target_health.paused_until', '>', now)]);
     const troubled = await trx
       .selectFrom('target_health')
-      .select(['target', 'consecutive_failures', 'opened_at', 'disabled_at', 'paused_until', 'failing_notified'])
+      .select(['account_id', 'target', 'consecutive_failures', 'opened_at', 'disabled_at', 'paused_until', 'failing_notified'])
       .where((eb) => eb.or([eb('opened_at', 'is not', null), eb('disabled_at', 'is not', null)]))
       .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', now)]))
-      .where(sql<boolean>`exists (select 1 from deliveries d where d.target_url = target_health.target and d.state in ('PENDING', 'RETRYING') and d.next_attempt_at <= ${now})`)
+      .where(sql<boolean>`exists (select 1 from deliveries d where d.target_url = target_health.target and d.account_id = target_health.account_id and d.state in ('PENDING', 'RETRYING') and d.next_attempt_at <= ${now})`)
       .orderBy('updated_at')
       .limit(free)
       .execute();
-    const health = new Map(troubled.map((row) => [row.target, healthFromRow(row)]));
+    const health = new Map(troubled.map((row) => [healthKey(row.account_id, row.target), healthFromRow(row)]));
     const targets = new Set<string>();
     let after: [number, string] | null = null;
     while (targets.size < free) {
@@ -383,7 +411,15 @@ export class Dispatcher {
         .where('next_attempt_at', '<=', now)
         .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
         .where(({ not, exists, selectFrom }) =>
-          not(exists(selectFrom('target_health').select('target').whereRef('target_health.target', '=', 'deliveries.target_url').where(inTrouble))),
+          not(
+            exists(
+              selectFrom('target_health')
+                .select('target')
+                .whereRef('target_health.target', '=', 'deliveries.target_url')
+                .whereRef('target_health.account_id', '=', 'deliveries.account_id')
+                .where(inTrouble),
+            ),
+          ),
         )
         .orderBy('next_attempt_at')
         .orderBy('id')
@@ -402,7 +438,7 @@ export class Dispatcher {
       after = [Number(last.next_attempt_at), last.id];
     }
     for (const [target, state] of await healthOf(trx, [...targets])) health.set(target, state);
-    return { targets: [...troubled.map((t) => t.target).filter(hasRoom), ...targets], health };
+    return { targets: [...new Set([...troubled.map((t) => t.target).filter(hasRoom), ...targets])], health };
   }
 
   /**
@@ -411,7 +447,15 @@ export class Dispatcher {
    * from one lane, so no more are read. Each lane is one range of the covering index
    * deliveries_lane: this reads neither the backlog behind a window nor any delivery row.
    */
-  private async candidates(trx: Transaction<Database>, now: number, targets: string[], free: number, limitOf: (target: string) => number): Promise<Candidate[]> {
+  private async candidates(
+    trx: Transaction<Database>,
+    now: number,
+    targets: string[],
+    free: number,
+    limitOf: (target: string) => number,
+    /** Per target, accounts whose deliveries to it are not claimed this way (their health is not plain). */
+    excluded: Map<string, string[]>,
+  ): Promise<Candidate[]> {
     // Same rows either way (attempts is never null); the operator is the one the planner matches
     // to the index expression, or it filters the target's whole backlog (see DialectProfile).
     const test = sql.raw(this.profile.booleanIndexTest);
@@ -420,6 +464,7 @@ export class Dispatcher {
         select id, target_url, ${sql.lit(fresh ? 1 : 0)} as fresh, next_attempt_at from deliveries
         where state in ('PENDING', 'RETRYING') and target_url = ${url} and (attempts = 0) ${test} ${sql.lit(fresh)}
           and next_attempt_at <= ${now} and (lease_until is null or lease_until < ${now})
+          ${excluded.has(url) ? sql`and account_id not in (${sql.join(excluded.get(url)!)})` : sql``}
         order by next_attempt_at, id
         limit ${Math.min(free, limitOf(url))}) as lane`;
     const rows: Array<Candidate & { next_attempt_at: number }> = [];
@@ -579,8 +624,10 @@ export class Dispatcher {
       // counted in target_health. The price: if another worker's failures to the same target land
       // between our claim and our completion, our successes do not reset its streak; its own
       // next success, or the probe, does.
-      const unsettled = new Set(batch.filter((c) => !c.result.ok || !c.delivery.healthyAtClaim).map((c) => c.delivery.target_url));
-      const verdicts = batch.filter((c) => unsettled.has(c.delivery.target_url)).map(({ delivery, startedAt, result }) => ({
+      const keyOf = (d: Claimed) => healthKey(d.account_id, d.target_url);
+      const unsettled = new Set(batch.filter((c) => !c.result.ok || !c.delivery.healthyAtClaim).map((c) => keyOf(c.delivery)));
+      const verdicts = batch.filter((c) => unsettled.has(keyOf(c.delivery))).map(({ delivery, startedAt, result }) => ({
+        accountId: delivery.account_id,
         target: delivery.target_url,
         ok: result.ok,
         gone: result.statusCode === 410,
@@ -613,9 +660,9 @@ export class Dispatcher {
       const events: OperationalEvent[] = [];
       for (const { delivery, startedAt, result } of batch.filter((c) => !c.result.ok)) {
         // A disabled target gets no more attempts; otherwise the schedule, moved later by a Retry-After.
-        const gone = health.get(delivery.target_url)?.disabled ?? false;
+        const gone = health.get(keyOf(delivery))?.disabled ?? false;
         const scheduled = nextAttemptAt(delivery.attempts - delivery.cycle_base, startedAt, this.options.retryMinuteMs);
-        const next = gone ? null : withRetryAfter(scheduled, health.get(delivery.target_url)?.pausedUntil ?? null);
+        const next = gone ? null : withRetryAfter(scheduled, health.get(keyOf(delivery))?.pausedUntil ?? null);
         const reason = next !== null ? null : gone ? TARGET_GONE : ATTEMPTS_EXHAUSTED;
         const updated = await trx
           .updateTable('deliveries')
@@ -639,7 +686,7 @@ export class Dispatcher {
           this.log.warn({ deliveryId: delivery.id, target: delivery.target_url, attempts: delivery.attempts, reason }, 'webhook delivery dropped');
         }
       }
-      const gone = [...changes].filter(([, change]) => change === 'disabled').map(([target]) => target);
+      const gone = [...changes].filter(([, change]) => change === 'disabled').map(([key]) => accountTargetOf(key));
       if (gone.length) await dropForGoneTargets(trx, this.profile, this.targets, gone, now);
       events.push(...(await healthEvents(trx, changes, health, batch.map((c) => ({ target: c.delivery.target_url, accountId: c.delivery.account_id, result: c.result })), now)));
       await writeOperationalEvents(trx, this.profile, this.targets, events, now);
@@ -658,7 +705,7 @@ export class Dispatcher {
         dropped: dropped.has(delivery.id),
       });
     }
-    for (const [target, change] of changes) this.observer.targetStateChanged(target, change === 'opened' ? 'open' : change);
+    for (const [key, change] of changes) this.observer.targetStateChanged(accountTargetOf(key).target, change === 'opened' ? 'open' : change);
   }
 
   private heartbeat: NodeJS.Timeout | null = null;

@@ -9,8 +9,10 @@
  * - the 410 switch: a `410 Gone` disables the target until an operator re-enables it; meanwhile its
  *   deliveries are DROPPED with reason TARGET_GONE without a request.
  *
- * A target with no row is healthy. Rows are written only when something changes (a failure, the
- * first success after failures), so a healthy target costs one primary-key read per batch.
+ * Health is per account and target: a URL that two accounts send to has two healths, so one
+ * account's failing deliveries (or a 410 it got) neither hold back nor drop the other's, and each
+ * re-enables only its own. A target with no row is healthy. Rows are written only when something
+ * changes (a failure, the first success after failures).
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, TargetHealthTable } from '../store/schema.ts';
@@ -30,8 +32,23 @@ export interface TargetHealth {
   failingNotified: boolean;
 }
 
+/** A target as one account sees it: the unit health is kept for. */
+export interface AccountTarget {
+  accountId: string;
+  target: string;
+}
+
+/** The key of an AccountTarget in maps (account ids and targets never hold a NUL). */
+export const healthKey = (accountId: string, target: string): string => `${accountId}\u0000${target}`;
+
+export function accountTargetOf(key: string): AccountTarget {
+  const cut = key.indexOf('\u0000');
+  return { accountId: key.slice(0, cut), target: key.slice(cut + 1) };
+}
+
 /** One finished attempt, as the breaker counts it. */
 export interface AttemptVerdict {
+  accountId: string;
   target: string;
   ok: boolean;
   gone: boolean;
@@ -44,7 +61,8 @@ export interface AttemptVerdict {
 /** What changed for a target in one batch of attempts. */
 export type HealthChange = 'opened' | 'closed' | 'disabled';
 
-const healthyRow = (target: string): TargetHealthTable => ({
+const healthyRow = ({ accountId, target }: AccountTarget): TargetHealthTable => ({
+  account_id: accountId,
   target,
   consecutive_failures: 0,
   opened_at: null,
@@ -76,15 +94,15 @@ export const healthFromRow = (row: HealthRow): TargetHealth => ({
 export const isPlainlyHealthy = (health: TargetHealth | undefined): boolean =>
   !health || (health.consecutiveFailures === 0 && !health.open && !health.disabled && health.pausedUntil === null);
 
-/** The health of the given targets that are not plainly healthy (absent from the map: healthy). */
+/** The stored health of the given targets, for every account that has some (by healthKey; absent: healthy). */
 export async function healthOf(db: Kysely<Database>, targets: readonly string[]): Promise<Map<string, TargetHealth>> {
   if (targets.length === 0) return new Map();
   const rows = await db
     .selectFrom('target_health')
-    .select(['target', 'consecutive_failures', 'opened_at', 'disabled_at', 'paused_until', 'failing_notified'])
+    .select(['account_id', 'target', 'consecutive_failures', 'opened_at', 'disabled_at', 'paused_until', 'failing_notified'])
     .where('target', 'in', targets)
     .execute();
-  return new Map(rows.map((r) => [r.target, healthFromRow(r)]));
+  return new Map(rows.map((r) => [healthKey(r.account_id, r.target), healthFromRow(r)]));
 }
 
 /**
@@ -99,32 +117,34 @@ export async function recordVerdicts(
   threshold: number,
   lock: boolean,
 ): Promise<{ changes: Map<string, HealthChange>; health: Map<string, TargetHealth> }> {
-  const targets = [...new Set(verdicts.map((v) => v.target))];
+  const keys = new Map<string, AccountTarget>();
+  for (const v of verdicts) keys.set(healthKey(v.accountId, v.target), { accountId: v.accountId, target: v.target });
+  const targets = [...keys.values()];
   if (lock) {
     // FOR UPDATE locks only rows that exist: create missing ones first, so two workers recording
     // a target's first failures (one of them a 410) count both instead of one overwriting the other.
     await trx
       .insertInto('target_health')
-      .values(targets.map((target) => ({ ...healthyRow(target), updated_at: now })))
-      .onConflict((oc) => oc.column('target').doNothing())
+      .values(targets.map((t) => ({ ...healthyRow(t), updated_at: now })))
+      .onConflict((oc) => oc.columns(['account_id', 'target']).doNothing())
       .execute();
   }
   let query = trx
     .selectFrom('target_health')
     .selectAll()
-    .where('target', 'in', targets);
+    .where((eb) => eb.or(targets.map((t) => eb.and([eb('account_id', '=', t.accountId), eb('target', '=', t.target)]))));
   if (lock) query = query.forUpdate();
-  const stored = new Map((await query.execute()).map((r) => [r.target, r]));
+  const stored = new Map((await query.execute()).map((r) => [healthKey(r.account_id, r.target), r]));
   const changes = new Map<string, HealthChange>();
   const health = new Map<string, TargetHealth>();
   const writes: TargetHealthTable[] = [];
-  for (const target of targets) {
-    const row = stored.get(target);
+  for (const [key, accountTarget] of keys) {
+    const row = stored.get(key);
     const before = row ? healthFromRow(row) : HEALTHY;
     const next: TargetHealthTable = row
       ? { ...row, consecutive_failures: before.consecutiveFailures, failing_notified: before.failingNotified ? 1 : 0, updated_at: now }
-      : { ...healthyRow(target), updated_at: now };
-    for (const v of verdicts.filter((x) => x.target === target).sort((a, b) => a.at - b.at)) {
+      : { ...healthyRow(accountTarget), updated_at: now };
+    for (const v of verdicts.filter((x) => x.accountId === accountTarget.accountId && x.target === accountTarget.target).sort((a, b) => a.at - b.at)) {
       next.last_status_code = v.statusCode;
       if (v.ok) {
         next.consecutive_failures = 0;
@@ -140,13 +160,13 @@ export async function recordVerdicts(
       if (v.gone && next.disabled_at === null) next.disabled_at = now;
     }
     const after = healthFromRow(next);
-    if (after.disabled && !before.disabled) changes.set(target, 'disabled');
-    else if (after.open && !before.open) changes.set(target, 'opened');
-    else if (!after.open && before.open) changes.set(target, 'closed');
-    health.set(target, after);
+    if (after.disabled && !before.disabled) changes.set(key, 'disabled');
+    else if (after.open && !before.open) changes.set(key, 'opened');
+    else if (!after.open && before.open) changes.set(key, 'closed');
+    health.set(key, after);
     // A healthy target that stays healthy: nothing to write (the common case, kept cheap).
     if (!row && after.consecutiveFailures === 0) continue;
-    if (row && before.consecutiveFailures === 0 && after.consecutiveFailures === 0 && before.pausedUntil === null && !changes.has(target)) continue;
+    if (row && before.consecutiveFailures === 0 && after.consecutiveFailures === 0 && before.pausedUntil === null && !changes.has(key)) continue;
     next.disabled_reason = next.disabled_at !== null ? TARGET_GONE : null;
     writes.push(next);
   }
@@ -155,7 +175,7 @@ export async function recordVerdicts(
       .insertInto('target_health')
       .values(w)
       .onConflict((oc) =>
-        oc.column('target').doUpdateSet({
+        oc.columns(['account_id', 'target']).doUpdateSet({
           consecutive_failures: w.consecutive_failures,
           opened_at: w.opened_at,
           disabled_at: w.disabled_at,
@@ -173,22 +193,23 @@ export async function recordVerdicts(
 }
 
 /** Marks that the failing event for the target's current streak was sent (or, with false, that it recovered). */
-export async function setFailingNotified(trx: Kysely<Database>, target: string, notified: boolean, now: number): Promise<void> {
-  await trx.updateTable('target_health').set({ failing_notified: notified ? 1 : 0, updated_at: now }).where('target', '=', target).execute();
+export async function setFailingNotified(trx: Kysely<Database>, { accountId, target }: AccountTarget, notified: boolean, now: number): Promise<void> {
+  await trx.updateTable('target_health').set({ failing_notified: notified ? 1 : 0, updated_at: now }).where('account_id', '=', accountId).where('target', '=', target).execute();
 }
 
 /** An operator re-enables a target: the 410 switch and the breaker are reset. False if it was not disabled. */
-export async function enableTarget(db: Kysely<Database>, target: string, now: number): Promise<boolean> {
+export async function enableTarget(db: Kysely<Database>, { accountId, target }: AccountTarget, now: number): Promise<boolean> {
   const result = await db
     .updateTable('target_health')
     .set({ disabled_at: null, disabled_reason: null, opened_at: null, paused_until: null, consecutive_failures: 0, failing_notified: 0, updated_at: now })
+    .where('account_id', '=', accountId)
     .where('target', '=', target)
     .where('disabled_at', 'is not', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 
-/** Whether a target is disabled (a 410) right now. */
-export async function isDisabled(db: Kysely<Database>, target: string): Promise<boolean> {
-  return (await healthOf(db, [target])).get(target)?.disabled ?? false;
+/** Whether a target is disabled (a 410) for the account right now. */
+export async function isDisabled(db: Kysely<Database>, { accountId, target }: AccountTarget): Promise<boolean> {
+  return (await healthOf(db, [target])).get(healthKey(accountId, target))?.disabled ?? false;
 }

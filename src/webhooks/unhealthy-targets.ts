@@ -8,7 +8,7 @@ import { chunkRows, type DialectProfile } from '../store/database.ts';
 import type { Database } from '../store/schema.ts';
 import type { SendResult } from './http-sender.ts';
 import { writeOperationalEvents, type OperationalEvent } from './operational-events.ts';
-import { setFailingNotified, TARGET_GONE, type HealthChange, type TargetHealth } from './target-health.ts';
+import { accountTargetOf, setFailingNotified, TARGET_GONE, type AccountTarget, type HealthChange, type TargetHealth } from './target-health.ts';
 import type { TargetResolver } from './targets.ts';
 
 /** Deliveries of disabled targets dropped per claim or completion. */
@@ -44,16 +44,18 @@ export const droppedEvent = (d: Dropped): OperationalEvent => ({
 });
 
 /**
- * The probe of a target whose breaker is open: its oldest waiting delivery, if that is due and
- * not in flight. Always the same delivery until it is delivered or dropped, so however many
- * workers look, one request at a time tests the target, on that delivery's own schedule.
+ * The probe of a target whose breaker is open for an account: the account's oldest waiting
+ * delivery to it, if that is due and not in flight. Always the same delivery until it is
+ * delivered or dropped, so however many workers look, one request at a time tests the target, on
+ * that delivery's own schedule.
  */
-export async function probeOf(trx: Transaction<Database>, now: number, target: string): Promise<string | null> {
+export async function probeOf(trx: Transaction<Database>, now: number, { accountId, target }: AccountTarget): Promise<string | null> {
   const oldest = await trx
     .selectFrom('deliveries')
     .select(['id', 'next_attempt_at', 'lease_until'])
     .where(WAITING_SQL)
     .where('target_url', '=', target)
+    .where('account_id', '=', accountId)
     .orderBy('created_at')
     .orderBy('id')
     .limit(1)
@@ -71,7 +73,7 @@ export async function dropForGoneTargets(
   trx: Transaction<Database>,
   profile: DialectProfile,
   resolver: TargetResolver,
-  targets: string[],
+  targets: readonly AccountTarget[],
   now: number,
 ): Promise<boolean> {
   const dropped = await trx
@@ -81,7 +83,7 @@ export async function dropForGoneTargets(
       eb
         .selectFrom('deliveries')
         .select('id')
-        .where('target_url', 'in', targets)
+        .where((w) => w.or(targets.map((t) => w.and([w('target_url', '=', t.target), w('account_id', '=', t.accountId)]))))
         .where(WAITING_SQL)
         .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
         .limit(DROP_BATCH),
@@ -108,17 +110,15 @@ export async function healthEvents(
   now: number,
 ): Promise<OperationalEvent[]> {
   const events: OperationalEvent[] = [];
-  for (const [target, change] of changes) {
-    const state = health.get(target)!;
-    const attempts = finished.filter((a) => a.target === target);
-    const last = attempts.at(-1)!;
-    // A URL's health is the receiver's, shared by every account sending to it: each account
-    // whose deliveries saw the change is told.
-    const accounts = [...new Set(attempts.map((a) => a.accountId))];
+  for (const [key, change] of changes) {
+    const state = health.get(key)!;
+    const at = accountTargetOf(key);
+    const { accountId, target } = at;
+    const last = finished.filter((a) => a.accountId === accountId && a.target === target).at(-1)!;
     if (change === 'closed') {
       if (!state.failingNotified) continue;
-      for (const accountId of accounts) events.push({ accountId, type: 'webhook.target.recovered', target, data: {} });
-      await setFailingNotified(trx, target, false, now);
+      events.push({ accountId, type: 'webhook.target.recovered', target, data: {} });
+      await setFailingNotified(trx, at, false, now);
       continue;
     }
     // A 410 is news even while the target was already reported failing for its breaker.
@@ -129,8 +129,8 @@ export async function healthEvents(
       lastStatusCode: last.result.statusCode,
       lastError: last.result.error,
     };
-    for (const accountId of accounts) events.push({ accountId, type: 'webhook.target.failing', target, data });
-    await setFailingNotified(trx, target, true, now);
+    events.push({ accountId, type: 'webhook.target.failing', target, data });
+    await setFailingNotified(trx, at, true, now);
   }
   return events;
 }

@@ -11,6 +11,7 @@ import { ManualClock } from '../../src/clock.ts';
 import { enableTarget } from '../../src/webhooks/target-health.ts';
 import { profileTarget } from '../../src/webhooks/targets.ts';
 import { startGateway, type TestGateway } from '../helpers/hookline.ts';
+import { otherAccount } from '../helpers/operations-fixtures.ts';
 import { receiverPool, type Receiver } from '../helpers/receiver.ts';
 
 const MINUTE = 60_000;
@@ -214,7 +215,7 @@ describe('410 Gone, the circuit breaker and operational events', () => {
     assert.equal(failing[0].data.lastStatusCode, 410);
     assert.ok(opsEvents().filter((e) => e.type === 'webhook.delivery.dropped').every((e) => e.data.reason === 'TARGET_GONE'));
 
-    assert.equal(await enableTarget(g.hookline.store.db, gone.url, clock.now()), true);
+    assert.equal(await enableTarget(g.hookline.store.db, { accountId: 'default', target: gone.url }, clock.now()), true);
     await send(g, gone.url);
     await gone.waitForRequests(2);
     await until('delivered after re-enabling', async () => (await deliveriesTo(g, gone.url)).some((d) => d.state === 'DELIVERED'));
@@ -313,5 +314,58 @@ describe('many broken targets do not starve a healthy one', () => {
     const probes = rx.requests.slice(firstWave).filter((r) => r.path !== '/healthy');
     assert.equal(probes.length, TARGETS, 'one probe per broken target, no backlog');
     assert.equal(new Set(probes.map((r) => r.path)).size, TARGETS, 'every broken target got its probe');
+  });
+});
+
+describe('target health is per account', () => {
+  let g: TestGateway;
+  const clock = new ManualClock();
+
+  before(async () => {
+    g = await startGateway({ WEBHOOK_BUCKET_SIZE: '1', WEBHOOK_BREAKER_THRESHOLD: '2' }, { clock });
+  });
+  after(async () => {
+    await g.close();
+    await receivers.closeAll();
+  });
+
+  test("one account's 410 and open breaker on a URL neither drop nor hold back another account's deliveries to it", async () => {
+    const other = await otherAccount(g, `acct-${Date.now()}`);
+    const rx = await receivers.start();
+    // The receiver refuses account A's reports (410) and fails B's first two (500), then takes B's.
+    let bFailures = 0;
+    rx.respond = (req) => {
+      if (req.body.includes('"callbackData":"A"')) return { status: 410 };
+      return bFailures++ < 2 ? { status: 500 } : { status: 200 };
+    };
+    const sendAs = async (callbackData: string, headers?: Record<string, string>) => {
+      const res = await g.api('POST', '/sms/3/messages', { messages: [{ destinations: [{ to: '41793026727' }], content: { text: 'shared' }, webhooks: { delivery: { url: rx.url }, callbackData } }] }, headers);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    };
+    const db = g.hookline.store.db;
+    const healthOfAccount = (accountId: string) => db.selectFrom('target_health').selectAll().where('account_id', '=', accountId).where('target', '=', rx.url).executeTakeFirst();
+
+    await sendAs('A');
+    await until("A's target disabled", async () => (await healthOfAccount('default'))?.disabled_at != null);
+    await sendAs('B', { authorization: other.authorization });
+    await sendAs('B', { authorization: other.authorization });
+    await until("B's breaker open after two failures", async () => (await healthOfAccount(other.accountId))?.opened_at != null);
+    assert.equal((await healthOfAccount(other.accountId))!.disabled_at, null, "A's 410 did not disable B's target");
+
+    // A's new report is dropped without a request; B's retries follow B's own breaker and schedule.
+    const before = rx.requests.length;
+    await sendAs('A');
+    await until("A's second delivery dropped", async () => {
+      const rows = await db.selectFrom('deliveries').select(['state', 'drop_reason']).where('account_id', '=', 'default').where('target_url', '=', rx.url).execute();
+      return rows.length === 2 && rows.every((r) => r.state === 'DROPPED' && r.drop_reason === 'TARGET_GONE');
+    });
+    assert.equal(rx.requests.length, before, "A's disabled target sent nothing");
+    clock.advance(MINUTE);
+    await until("B's deliveries delivered", async () => {
+      const rows = await db.selectFrom('deliveries').select('state').where('account_id', '=', other.accountId).execute();
+      return rows.length === 2 && rows.every((r) => r.state === 'DELIVERED');
+    });
+    assert.equal((await healthOfAccount(other.accountId))!.opened_at, null, "B's breaker closed by B's own probe");
+    assert.notEqual((await healthOfAccount('default'))!.disabled_at, null, 'A stays disabled until A re-enables it');
   });
 });

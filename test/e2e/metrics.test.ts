@@ -232,6 +232,7 @@ describe('GET /metrics with METRICS_TOKEN; waiting work and target health from t
     const { db } = g.hookline.store;
     const now = Date.now();
     const row = (target: string, failures: number, openedAt: number | null, disabledAt: number | null, pausedUntil: number | null = null) => ({
+      account_id: target.startsWith('profile:') ? 'acct-1' : 'default',
       target,
       consecutive_failures: failures,
       opened_at: openedAt,

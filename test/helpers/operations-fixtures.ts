@@ -85,9 +85,10 @@ export async function seedDeliveries(db: Kysely<Database>, profile: DialectProfi
   return seeded;
 }
 
-/** Writes (or replaces) a target's health row. */
+/** Writes (or replaces) a target's health row (for the default account unless `account_id` says otherwise). */
 export async function setHealth(db: Kysely<Database>, row: Partial<TargetHealthTable> & { target: string }, now: number): Promise<void> {
   const full: Insertable<TargetHealthTable> = {
+    account_id: 'default',
     consecutive_failures: 0,
     opened_at: null,
     disabled_at: null,
@@ -99,7 +100,7 @@ export async function setHealth(db: Kysely<Database>, row: Partial<TargetHealthT
     updated_at: now,
     ...row,
   };
-  await db.deleteFrom('target_health').where('target', '=', row.target).execute();
+  await db.deleteFrom('target_health').where('account_id', '=', full.account_id).where('target', '=', row.target).execute();
   await db.insertInto('target_health').values(full).execute();
 }
 

@@ -131,7 +131,7 @@ describe('target health, the operations profile and recovery requests', () => {
       await setHealth(db, { target: goneUrl, consecutive_failures: 3, disabled_at: T0 - 5 * MINUTE, disabled_reason: 'TARGET_GONE', last_failure_at: T0 - 5 * MINUTE, last_status_code: 410, last_success_at: T0 - 60 * MINUTE }, T0);
       await setHealth(db, { target: openUrl, consecutive_failures: 6, opened_at: T0 - 2 * MINUTE, paused_until: T0 + 5 * MINUTE, last_failure_at: T0 - MINUTE, last_status_code: 503 }, T0);
       await setHealth(db, { target: healthyAgainUrl, consecutive_failures: 0, last_failure_at: T0 - 3 * MINUTE, last_success_at: T0 - 2 * MINUTE, last_status_code: 200 }, T0);
-      await setHealth(db, { target: otherOnlyUrl, consecutive_failures: 1, disabled_at: T0 - MINUTE, disabled_reason: 'TARGET_GONE', last_status_code: 410 }, T0);
+      await setHealth(db, { account_id: other.accountId, target: otherOnlyUrl, consecutive_failures: 1, disabled_at: T0 - MINUTE, disabled_reason: 'TARGET_GONE', last_status_code: 410 }, T0);
     });
 
     const byKey = (results: any[]) => new Map(results.map((t) => [t.target.url ?? `profile ${t.target.profileId}`, t]));
@@ -182,12 +182,11 @@ describe('target health, the operations profile and recovery requests', () => {
       assert.deepEqual(v3ErrorProperties(bad.body), ['state']);
     });
 
-    it('the other account sees its own URL and not ours; it cannot enable ours (404)', async () => {
+    it('the other account sees its own health and not ours, even on a URL both send to; it cannot enable ours (404)', async () => {
       const theirs = byKey((await g.api('GET', '/hookline/1/targets', undefined, asOther())).body.results);
       assert.equal(theirs.get(otherOnlyUrl)?.state, 'DISABLED');
       assert.ok(!theirs.has(goneUrl));
-      assert.equal(theirs.get(openUrl)?.state, 'OPEN', 'a URL both accounts send to is listed for both');
-      assert.deepEqual(theirs.get(openUrl)?.waitingDeliveries, { pending: 7, retrying: 0 });
+      assert.ok(!theirs.has(openUrl), 'health is per account: our open breaker on a URL both send to is not theirs (they have no failures there)');
       const r = await g.api('POST', '/hookline/1/targets/enable', { url: goneUrl }, asOther());
       assert.equal(r.status, 404, JSON.stringify(r.body));
       v3ErrorProperties(r.body);
