@@ -4,8 +4,8 @@ import { Type, type Static } from '@sinclair/typebox';
 export const MAX_PAGE_SIZE = 100;
 
 export const PageQuery = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
-  size: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE })),
+  page: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Page number, from 0.' })),
+  size: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, description: `Results per page (default and most: ${MAX_PAGE_SIZE}).` })),
 });
 export type PageQuery = Static<typeof PageQuery>;
 
