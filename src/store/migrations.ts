@@ -407,8 +407,13 @@ const m0010: Migration = {
     await db.schema.alterTable('deliveries').addColumn('first_event_at', 'bigint').execute();
     await db.schema.createIndex('deliveries_account_created').on('deliveries').columns(['account_id', 'created_at', 'id']).execute();
     await db.schema.createIndex('deliveries_target_created').on('deliveries').columns(['target_url', 'created_at', 'id']).execute();
-    // A target's oldest waiting delivery (the breaker's probe), one seek whatever the history.
-    await sql`create index deliveries_waiting_age on deliveries (target_url, created_at, id) where state in ('PENDING', 'RETRYING')`.execute(db);
+    // An account's oldest waiting delivery to a target (the breaker's probe), and whether it has
+    // any: one seek whatever the history and whatever other accounts send there.
+    await sql`create index deliveries_waiting_age on deliveries (target_url, account_id, created_at, id) where state in ('PENDING', 'RETRYING')`.execute(db);
+    // The claim's lanes leave out accounts whose health for the target is not plain: with
+    // account_id in the index that filter reads no delivery row (0002's index, plus one column).
+    await sql`drop index deliveries_lane`.execute(db);
+    await sql`create index deliveries_lane on deliveries (target_url, (attempts = 0), next_attempt_at, id, lease_until, state, account_id) where state in ('PENDING', 'RETRYING')`.execute(db);
     await db.schema.alterTable('attempts').addColumn('target_url', 'text').execute();
     await db.schema.alterTable('attempts').addColumn('response_excerpt', 'text').execute();
     await db.schema.createIndex('attempts_account_started').on('attempts').columns(['account_id', 'started_at']).execute();

@@ -233,19 +233,18 @@ export class Dispatcher {
         const state = shared.get(target);
         return state?.rate && room.get(target)! < state.room ? room.get(target)! + 1 : room.get(target)!;
       };
-      const candidates = await this.candidates(trx, now, targets, free, readLimit, excluded);
-      const chosen = this.choose(candidates, free, room);
-      // Probes share their target's room with the other accounts' deliveries chosen for it.
-      const targetOf = new Map(candidates.map((c) => [c.id, c.target_url]));
-      const taken = new Map<string, number>();
-      for (const id of chosen) taken.set(targetOf.get(id)!, (taken.get(targetOf.get(id)!) ?? 0) + 1);
+      // Probes first: each takes a slot of its target's room before other accounts' traffic to the
+      // same target can fill it, so a probe always goes at its own scheduled time.
+      const chosen: string[] = [];
       for (const at of probes) {
-        if (chosen.length >= free || (room.get(at.target) ?? 0) <= (taken.get(at.target) ?? 0)) continue;
+        if (chosen.length >= free || (room.get(at.target) ?? 0) <= 0) continue;
         const probe = await probeOf(trx, now, at);
         if (probe === null) continue;
         chosen.push(probe);
-        taken.set(at.target, (taken.get(at.target) ?? 0) + 1);
+        room.set(at.target, room.get(at.target)! - 1);
       }
+      const candidates = await this.candidates(trx, now, targets, free - chosen.length, readLimit, excluded);
+      chosen.push(...this.choose(candidates, free - chosen.length, room));
       const claimed: Claimed[] = [];
       for (const chunk of chunkRows(chosen.map((id) => ({ id })), this.profile)) {
         const rows = await trx
@@ -377,7 +376,8 @@ export class Dispatcher {
       )
       select w.url, h.account_id, h.consecutive_failures, h.opened_at, h.disabled_at, h.paused_until, h.failing_notified
       from (select url from waiting where url is not null limit ${TARGET_SCAN_LIMIT + 1}) as w
-      left join target_health h on h.target = w.url`.execute(trx);
+      left join target_health h on h.target = w.url and exists (
+        select 1 from deliveries d where d.target_url = h.target and d.account_id = h.account_id and d.state in ('PENDING', 'RETRYING'))`.execute(trx);
     const urls = [...new Set(waiting.rows.map((r) => r.url))];
     if (urls.length <= TARGET_SCAN_LIMIT) {
       const health = new Map<string, TargetHealth>();
@@ -387,15 +387,15 @@ export class Dispatcher {
 
     // Many targets. Those in trouble (breaker open, paused, disabled) come from target_health, at
     // most `free` of them with due work, least recently updated first so each gets its turn: open
-    // ones to probe, disabled ones to drop. The walk below skips them all, or their backlogs —
-    // due, and waiting without spending attempts — would fill every slot and starve the others.
+    // ones to probe, disabled ones to drop, paused ones to wake for. The walk below skips them all,
+    // or their backlogs — due, and waiting without spending attempts — would fill every slot and
+    // starve the others.
     const inTrouble = (eb: ExpressionBuilder<Database, 'target_health'>) =>
       eb.or([eb('target_health.opened_at', 'is not', null), eb('target_health.disabled_at', 'is not', null), eb('target_health.paused_until', '>', now)]);
     const troubled = await trx
       .selectFrom('target_health')
       .select(['account_id', 'target', 'consecutive_failures', 'opened_at', 'disabled_at', 'paused_until', 'failing_notified'])
-      .where((eb) => eb.or([eb('opened_at', 'is not', null), eb('disabled_at', 'is not', null)]))
-      .where((eb) => eb.or([eb('paused_until', 'is', null), eb('paused_until', '<=', now)]))
+      .where(inTrouble)
       .where(sql<boolean>`exists (select 1 from deliveries d where d.target_url = target_health.target and d.account_id = target_health.account_id and d.state in ('PENDING', 'RETRYING') and d.next_attempt_at <= ${now})`)
       .orderBy('updated_at')
       .limit(free)

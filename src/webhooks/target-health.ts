@@ -14,7 +14,7 @@
  * re-enables only its own. A target with no row is healthy. Rows are written only when something
  * changes (a failure, the first success after failures).
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool, type Transaction } from 'kysely';
 import type { Database, TargetHealthTable } from '../store/schema.ts';
 
 export const TARGET_GONE = 'TARGET_GONE';
@@ -45,6 +45,25 @@ export function accountTargetOf(key: string): AccountTarget {
   const cut = key.indexOf('\u0000');
   return { accountId: key.slice(0, cut), target: key.slice(cut + 1) };
 }
+
+/**
+ * (account, target) pairs per statement: each is an OR term, and SQLite refuses an expression
+ * tree of ~1,000 of them (a batch holds up to WEBHOOK_MAX_IN_FLIGHT).
+ */
+const PAIRS_PER_STATEMENT = 200;
+
+export function pairChunks<T>(pairs: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < pairs.length; i += PAIRS_PER_STATEMENT) chunks.push(pairs.slice(i, i + PAIRS_PER_STATEMENT));
+  return chunks;
+}
+
+/** `(account_id, target)` is one of the pairs (at most PAIRS_PER_STATEMENT of them). */
+export function isOneOf<TB extends keyof Database>(eb: ExpressionBuilder<Database, TB>, pairs: readonly AccountTarget[], columns: { account: string; target: string } = { account: 'account_id', target: 'target' }): Expression<SqlBool> {
+  return eb.or(pairs.map((p) => eb.and([eb(sql.ref(columns.account), '=', p.accountId), eb(sql.ref(columns.target), '=', p.target)])));
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** One finished attempt, as the breaker counts it. */
 export interface AttemptVerdict {
@@ -117,24 +136,26 @@ export async function recordVerdicts(
   threshold: number,
   lock: boolean,
 ): Promise<{ changes: Map<string, HealthChange>; health: Map<string, TargetHealth> }> {
+  // Sorted, and locked in that order: two workers with overlapping batches cannot deadlock.
   const keys = new Map<string, AccountTarget>();
-  for (const v of verdicts) keys.set(healthKey(v.accountId, v.target), { accountId: v.accountId, target: v.target });
-  const targets = [...keys.values()];
-  if (lock) {
-    // FOR UPDATE locks only rows that exist: create missing ones first, so two workers recording
-    // a target's first failures (one of them a 410) count both instead of one overwriting the other.
-    await trx
-      .insertInto('target_health')
-      .values(targets.map((t) => ({ ...healthyRow(t), updated_at: now })))
-      .onConflict((oc) => oc.columns(['account_id', 'target']).doNothing())
-      .execute();
+  for (const v of [...verdicts].sort((a, b) => compare(healthKey(a.accountId, a.target), healthKey(b.accountId, b.target)))) {
+    keys.set(healthKey(v.accountId, v.target), { accountId: v.accountId, target: v.target });
   }
-  let query = trx
-    .selectFrom('target_health')
-    .selectAll()
-    .where((eb) => eb.or(targets.map((t) => eb.and([eb('account_id', '=', t.accountId), eb('target', '=', t.target)]))));
-  if (lock) query = query.forUpdate();
-  const stored = new Map((await query.execute()).map((r) => [healthKey(r.account_id, r.target), r]));
+  const stored = new Map<string, TargetHealthTable>();
+  for (const chunk of pairChunks([...keys.values()])) {
+    if (lock) {
+      // FOR UPDATE locks only rows that exist: create missing ones first, so two workers recording
+      // a target's first failures (one of them a 410) count both instead of one overwriting the other.
+      await trx
+        .insertInto('target_health')
+        .values(chunk.map((t) => ({ ...healthyRow(t), updated_at: now })))
+        .onConflict((oc) => oc.columns(['account_id', 'target']).doNothing())
+        .execute();
+    }
+    let query = trx.selectFrom('target_health').selectAll().where((eb) => isOneOf(eb, chunk)).orderBy('account_id').orderBy('target');
+    if (lock) query = query.forUpdate();
+    for (const r of await query.execute()) stored.set(healthKey(r.account_id, r.target), r);
+  }
   const changes = new Map<string, HealthChange>();
   const health = new Map<string, TargetHealth>();
   const writes: TargetHealthTable[] = [];

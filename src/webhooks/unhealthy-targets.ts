@@ -8,7 +8,7 @@ import { chunkRows, type DialectProfile } from '../store/database.ts';
 import type { Database } from '../store/schema.ts';
 import type { SendResult } from './http-sender.ts';
 import { writeOperationalEvents, type OperationalEvent } from './operational-events.ts';
-import { accountTargetOf, setFailingNotified, TARGET_GONE, type AccountTarget, type HealthChange, type TargetHealth } from './target-health.ts';
+import { accountTargetOf, isOneOf, pairChunks, setFailingNotified, TARGET_GONE, type AccountTarget, type HealthChange, type TargetHealth } from './target-health.ts';
 import type { TargetResolver } from './targets.ts';
 
 /** Deliveries of disabled targets dropped per claim or completion. */
@@ -76,25 +76,30 @@ export async function dropForGoneTargets(
   targets: readonly AccountTarget[],
   now: number,
 ): Promise<boolean> {
-  const dropped = await trx
-    .updateTable('deliveries')
-    .set({ state: 'DROPPED', drop_reason: TARGET_GONE, done_at: now, next_attempt_at: null })
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('deliveries')
-        .select('id')
-        .where((w) => w.or(targets.map((t) => w.and([w('target_url', '=', t.target), w('account_id', '=', t.accountId)]))))
-        .where(WAITING_SQL)
-        .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
-        .limit(DROP_BATCH),
-    )
-    .returning(['id', 'account_id', 'target_url', 'attempts', 'last_status_code', 'last_error'])
-    .execute();
+  const dropped: Dropped[] = [];
+  for (const chunk of pairChunks(targets)) {
+    if (dropped.length >= DROP_BATCH) break;
+    const rows = await trx
+      .updateTable('deliveries')
+      .set({ state: 'DROPPED', drop_reason: TARGET_GONE, done_at: now, next_attempt_at: null })
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('deliveries')
+          .select('id')
+          .where((w) => isOneOf(w, chunk, { account: 'account_id', target: 'target_url' }))
+          .where(WAITING_SQL)
+          .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
+          .limit(DROP_BATCH - dropped.length),
+      )
+      .returning(['id', 'account_id', 'target_url', 'attempts', 'last_status_code', 'last_error'])
+      .execute();
+    dropped.push(...rows.map((r) => ({ ...r, reason: TARGET_GONE })));
+  }
   if (dropped.length === 0) return false;
   for (const chunk of chunkRows(dropped.map((d) => ({ id: d.id })), profile)) {
     await trx.updateTable('outbox').set({ state: 'DROPPED' }).where('delivery_id', 'in', chunk.map((c) => c.id)).execute();
   }
-  await writeOperationalEvents(trx, profile, resolver, dropped.map((d) => droppedEvent({ ...d, reason: TARGET_GONE })), now);
+  await writeOperationalEvents(trx, profile, resolver, dropped.map(droppedEvent), now);
   return true;
 }
 

@@ -88,6 +88,12 @@ describe('target health across worker processes', { skip: TEST_BACKEND !== 'post
       const before = rx.requests.length;
       await send(1);
       await rx.waitForRequests(before + 1, 20_000);
+      // The receiver answers before the worker commits what the 410 means: wait for that first.
+      const disabledBy = Date.now() + 20_000;
+      while (!(await store.db.selectFrom('target_health').select('disabled_at').where('target', '=', rx.url).executeTakeFirst())?.disabled_at) {
+        assert.ok(Date.now() < disabledBy, 'the 410 was never recorded');
+        await sleep(20);
+      }
       await send(4);
       const dropDeadline = Date.now() + 20_000;
       for (;;) {
