@@ -16,10 +16,11 @@
  * only one for its targets, so two workers cannot both take the last slot or the last request
  * of a second. Per-message URL targets keep per-process windows.
  *
- * Receiver back-pressure and health (target-health.ts): Retry-After on a 429/503 moves the next
- * attempt later, never earlier; a 410 disables the target; consecutive failures open its breaker,
- * and while it is open only its probe (oldest waiting delivery, at that delivery's scheduled time)
- * is claimed. Drops, a breaker opening and a target recovering are reported to the account's
+ * Receiver back-pressure and health, per (account, target) (target-health.ts,
+ * unhealthy-targets.ts): Retry-After on a 429/503 pauses the account's deliveries to the target,
+ * and moves the next attempt later, never earlier; a 410 disables the target for the account;
+ * consecutive failures open its breaker, and while it is open only its probe (the account's oldest
+ * waiting delivery there, at that delivery's scheduled time) is claimed. Drops, a breaker opening and a target recovering are reported to the account's
  * operations profile (operational-events.ts).
  */
 import { randomUUID } from 'node:crypto';
