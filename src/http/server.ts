@@ -66,7 +66,12 @@ export function createServer(options: { logger: Logger; maxBodyBytes: number; tr
     // Per-request access logs would cost more than the request at 10k SMS/s; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     // SDKs call `/sms/1/bulks/?bulkId=…`; the trailing slash means the same resource.
-    routerOptions: { ignoreTrailingSlash: true },
+    // Path ids are declared up to 255 characters; the router's default limit (100) would refuse some.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    // Undecodable percent-escapes and over-long path segments never reach a route: answer them in
+    // the family's envelope too, not Fastify's own.
+    frameworkErrors: (error, request, reply) =>
+      sendError(request, reply, new ApiError('BAD_REQUEST', { text: error.code === 'FST_ERR_BAD_URL' ? 'The URL is not validly percent-encoded' : 'A path segment is too long' })),
     ajv: { customOptions: { allErrors: true } },
     // Fastify's default handler logs the raw bytes of a malformed request, Authorization included.
     clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {

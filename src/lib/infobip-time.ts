@@ -15,9 +15,12 @@ export function parseInfobipTime(text: string): number {
   const m = INFOBIP_TIME.exec(text.trim().replace(/ (\d{2}:?\d{2})$/, '+$1'));
   if (!m) return NaN;
   const [, y, mo, d, h, mi, s = '0', frac = '0', zone = 'Z'] = m;
-  const utc = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, Math.round(Number(`0.${frac}`) * 1000));
-  const check = new Date(Date.UTC(+y, +mo - 1, +d));
-  if (check.getUTCMonth() !== +mo - 1 || +h > 23 || +mi > 59 || +s > 59) return NaN;
+  // setUTCFullYear, not Date.UTC: the latter reads years 0–99 as 1900–1999.
+  const date = new Date(0);
+  date.setUTCFullYear(+y, +mo - 1, +d);
+  date.setUTCHours(+h, +mi, +s, Math.round(Number(`0.${frac}`) * 1000));
+  const utc = date.getTime();
+  if (date.getUTCMonth() !== +mo - 1 || +h > 23 || +mi > 59 || +s > 59) return NaN;
   if (zone === 'Z') return utc;
   const sign = zone[0] === '-' ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');

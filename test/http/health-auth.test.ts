@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startGateway, TEST_API_KEY, type TestGateway } from '../helpers/hookline.ts';
-import { LEGACY_UNAUTHORIZED, parseXml, rawApi, V3_UNAUTHORIZED } from './support.ts';
+import { LEGACY_UNAUTHORIZED, parseXml, rawApi, V3_UNAUTHORIZED, v3ErrorProperties } from './support.ts';
 
 /** Every authenticated endpoint, with a body that would be valid, and its envelope family. */
 const ENDPOINTS: Array<{ method: string; path: string; body?: unknown; family: 'v3' | 'legacy' }> = [
@@ -97,6 +97,20 @@ describe('health and authentication', () => {
   describe('unknown paths', () => {
     const V3_NOT_FOUND = { errorCode: 'E404', description: 'Requested resource not found.', action: 'Check the request path and identifiers.', violations: [], resources: [] };
     const LEGACY_NOT_FOUND = { requestError: { serviceException: { messageId: 'NOT_FOUND', text: 'Not found' } } };
+
+    it('an undecodable percent-escape or an over-long path segment: 400 in the family envelope, not Fastify\'s', async () => {
+      for (const path of ['/hookline/1/deliveries/%FF', '/hookline/1/deliveries/%E0%A4%A', `/hookline/1/deliveries/${'x'.repeat(600)}`]) {
+        const r = await g.api('GET', path);
+        assert.equal(r.status, 400, path);
+        v3ErrorProperties(r.body);
+      }
+      const legacy = await g.api('GET', '/sms/1/reports/%FF');
+      assert.equal(legacy.status, 400);
+      assert.equal(legacy.body.requestError.serviceException.messageId, 'BAD_REQUEST');
+      // A 255-character id, as the schemas allow, reaches its route (an unknown delivery: 404).
+      const long = await g.api('GET', `/hookline/1/deliveries/${'x'.repeat(255)}`);
+      assert.equal(long.status, 404);
+    });
 
     it('404 in the v3 envelope under /sms/3/', async () => {
       const r = await g.api('GET', '/sms/3/nope');

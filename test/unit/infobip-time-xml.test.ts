@@ -12,6 +12,9 @@ describe("Infobip's date-time format", () => {
   it('reads numeric offsets with and without a colon, Z, and no seconds', () => {
     const utc = Date.UTC(2021, 7, 24, 15, 0, 0);
     assert.equal(parseInfobipTime('2021-08-24T15:00:00.000+0000'), utc);
+    // Years 0–99 are those years, not 1900–1999 (Date.UTC's reading).
+    assert.equal(new Date(parseInfobipTime('0001-01-01T00:00:00Z')).getUTCFullYear(), 1);
+    assert.equal(formatInfobipTime(parseInfobipTime('0099-12-31T23:59:59.000+0000')), '0099-12-31T23:59:59.000+0000');
     assert.equal(parseInfobipTime('2021-08-24T17:00:00.000+0200'), utc);
     assert.equal(parseInfobipTime('2021-08-24T13:00:00.000-02:00'), utc);
     assert.equal(parseInfobipTime('2021-08-24T15:00:00Z'), utc);
