@@ -130,6 +130,8 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   const sweeperLoop = new WorkerLoop('sweeper', createSweepPass(db, profile, config.retentionHours * 3_600_000, config.webhookLogRetentionDays * 86_400_000), clock, logger);
   // Recoveries re-queue at their rate; another process's new recovery is found by polling (pollMs).
   const recoveryLoop = new WorkerLoop('recoveries', createRecoveryPass({ db, profile, onRequeued: () => notifier.notify('dispatch') }), clock, logger, pollMs);
+  // A recovery created through any process (an api one on PostgreSQL) starts at once.
+  notifier.listen('recoveries', () => recoveryLoop.wakeup.ring());
 
   // Tracked short links point at PUBLIC_BASE_URL, by default this API's own address (completed
   // with the bound port once listening, so PORT=0 works).
@@ -167,7 +169,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   registerInboundRoutes(server, { db, subscribers: directory, clock, currency: config.simulatorCurrency, onPushed: () => notifier.notify('dispatch') });
   registerInboxRoutes(server, { db, profile, clock });
   registerDeliveryRoutes(server, { db, profile, clock, onRequeued: () => notifier.notify('dispatch') });
-  registerRecoveryRoutes(server, { db, clock, onCreated: () => recoveryLoop.wakeup.ring() });
+  registerRecoveryRoutes(server, { db, clock, onCreated: () => notifier.notify('recoveries') });
   registerTargetRoutes(server, { db, clock, onEnabled: () => notifier.notify('dispatch') });
   registerOperationsProfileRoutes(server, { db, directory, clock, targetPolicy });
 

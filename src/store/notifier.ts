@@ -8,8 +8,13 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 
 /** `subscriptions`: subscriptions, profiles or security settings changed; caches reload. */
-export type Channel = 'network' | 'dispatch' | 'subscriptions';
-const PG_CHANNEL: Record<Channel, string> = { network: 'hookline_network', dispatch: 'hookline_dispatch', subscriptions: 'hookline_subscriptions' };
+export type Channel = 'network' | 'dispatch' | 'subscriptions' | 'recoveries';
+const PG_CHANNEL: Record<Channel, string> = {
+  network: 'hookline_network',
+  dispatch: 'hookline_dispatch',
+  subscriptions: 'hookline_subscriptions',
+  recoveries: 'hookline_recoveries',
+};
 
 export interface Notifier {
   notify(channel: Channel): void;
@@ -21,7 +26,7 @@ export interface Notifier {
 
 /** One process: notify calls the listeners directly. */
 export class LocalNotifier implements Notifier {
-  protected listeners: Record<Channel, Array<() => void>> = { network: [], dispatch: [], subscriptions: [] };
+  protected listeners: Record<Channel, Array<() => void>> = { network: [], dispatch: [], subscriptions: [], recoveries: [] };
 
   notify(channel: Channel): void {
     for (const wake of this.listeners[channel]) wake();

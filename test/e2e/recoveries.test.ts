@@ -375,3 +375,36 @@ describe('a recovery of still-retrying deliveries to a notification profile', ()
     assert.ok(rows.every((d) => d.attempts === 2 && d.cycle_base === 1), JSON.stringify(rows));
   });
 });
+
+describe('a recovery created through an api process wakes the workers at once', { skip: TEST_BACKEND !== 'postgres' && 'PostgreSQL only: api and worker roles share a database' }, () => {
+  // Both clocks are frozen, so the worker's loops never wake by time: only a NOTIFY can start the
+  // recovery. The worker's clock is ahead of the api's, so the recovery has budget when it runs.
+  const apiClock = new ManualClock(T0);
+  const workerClock = new ManualClock(T0 + 10_000);
+  let api: TestGateway;
+  let worker: TestGateway;
+  let rx: Receiver;
+  let drop: () => Promise<void> = async () => {};
+  before(async () => {
+    const database = await createTestDatabase('');
+    drop = database.drop;
+    api = await startGateway({ THROTTLES: 'off', DATABASE_URL: database.url, ROLE: 'api' }, { clock: apiClock });
+    worker = await startGateway({ THROTTLES: 'off', DATABASE_URL: database.url, ROLE: 'worker' }, { clock: workerClock });
+    rx = await receivers.start();
+  });
+  after(async () => {
+    await worker?.close();
+    await api?.close();
+    await drop();
+  });
+
+  it('the worker re-sends the dropped deliveries without waiting for a poll', async () => {
+    const { db, profile } = api.hookline.store;
+    const url = `${rx.url}/notified`;
+    const seeded = await seedDeliveries(db, profile, { target: url, state: 'DROPPED', count: 5, firstAt: T0 - HOUR, label: uniq('notified') });
+    const created = await api.api('POST', '/hookline/1/recoveries', { url, from: fmt(T0 - 2 * HOUR), ratePerSecond: 100 });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    await rx.waitForRequests(5, 10_000);
+    assert.deepEqual([...idCounts(rx, '/notified').keys()].sort(), seeded.map((d) => d.id).sort());
+  });
+});
