@@ -54,6 +54,10 @@ export function sampleView(i: number, now: number): ReportView {
     campaign_reference_id: null,
     sent_at: now - 800,
     created_at: now - 1_000,
+    channel: 'SMS',
+    failover_step: 0,
+    family: 'sms-v3',
+    options: null,
   };
 }
 

@@ -27,6 +27,9 @@ import { createServer } from './http/server.ts';
 import { MAX_IDLE_MS, WorkerLoop } from './lib/worker-loop.ts';
 import { Bulks, registerBulkRoutes } from './messaging/bulks.ts';
 import { registerClickRoutes } from './clicks/click-routes.ts';
+import { registerEmailRoutes } from './channels/email/routes.ts';
+import { registerMessagesApiRoutes } from './channels/messages-api/routes.ts';
+import { registerWhatsAppRoutes } from './channels/whatsapp/routes.ts';
 import { Intake } from './messaging/intake.ts';
 import { registerLogRoutes } from './messaging/logs.ts';
 import { registerPullRoutes } from './messaging/pull-reports.ts';
@@ -36,6 +39,7 @@ import { registerNumberRoutes } from './inbound/numbers.ts';
 import { registerSendRoutes } from './messaging/send-routes.ts';
 import { Metrics } from './metrics/registry.ts';
 import { registerMetricsRoutes } from './metrics/routes.ts';
+import { FailoverConnector } from './network/failover.ts';
 import { createNetworkPass } from './network/network-worker.ts';
 import { registerDeliveryRoutes } from './operations/delivery-routes.ts';
 import { registerOperationsProfileRoutes } from './operations/operations-profile-routes.ts';
@@ -116,7 +120,9 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
     createNetworkPass({
       db,
       profile,
-      connector: new Simulator({ delayMs: config.simulatorDelayMs, price: config.simulatorPrice, currency: config.simulatorCurrency }),
+      connector: new FailoverConnector(
+        new Simulator({ delayMs: config.simulatorDelayMs, seenDelayMs: config.simulatorSeenDelayMs, price: config.simulatorPrice, currency: config.simulatorCurrency }),
+      ),
       batchSize: NETWORK_BATCH,
       subscribers: directory,
       onReports: () => notifier.notify('dispatch'),
@@ -161,6 +167,9 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   registerHealthRoutes(server, db, profile);
   registerMetricsRoutes(server, metrics, config.metricsToken);
   registerSendRoutes(server, intake, clock);
+  registerMessagesApiRoutes(server, { intake, db, profile, clock });
+  registerWhatsAppRoutes(server, { intake, db, clock });
+  registerEmailRoutes(server, { intake, db, clock, currency: config.simulatorCurrency });
   registerBulkRoutes(server, bulks, db, clock);
   registerLogRoutes(server, db, clock, config.simulatorCurrency);
   registerPullRoutes(server, db, clock);

@@ -24,6 +24,8 @@ export interface Config {
   throttles: boolean;
   retryMinuteMs: number;
   simulatorDelayMs: number;
+  /** From delivery to SEEN / OPEN on the simulated network, and between one engagement and the next. */
+  simulatorSeenDelayMs: number;
   simulatorPrice: number;
   simulatorCurrency: string;
   webhookAllowPrivate: boolean;
@@ -59,6 +61,7 @@ export const DEFAULTS = {
   databaseUrl: 'sqlite:./data/hookline.db',
   retryMinuteMs: 60_000,
   simulatorDelayMs: 1_000,
+  simulatorSeenDelayMs: 2_000,
   simulatorPrice: 0.01,
   simulatorCurrency: 'EUR',
   webhookBucketSize: 100,
@@ -95,6 +98,7 @@ export const CONFIG_ENV_NAMES = [
   'THROTTLES',
   'RETRY_MINUTE_MS',
   'SIMULATOR_DELAY_MS',
+  'SIMULATOR_SEEN_DELAY_MS',
   'SIMULATOR_PRICE',
   'SIMULATOR_CURRENCY',
   'WEBHOOK_ALLOW_PRIVATE',
@@ -226,6 +230,7 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = [])
     throttles: onOff(env, 'THROTTLES', true),
     retryMinuteMs: integer(env, 'RETRY_MINUTE_MS', DEFAULTS.retryMinuteMs, 1),
     simulatorDelayMs: integer(env, 'SIMULATOR_DELAY_MS', DEFAULTS.simulatorDelayMs, 0),
+    simulatorSeenDelayMs: integer(env, 'SIMULATOR_SEEN_DELAY_MS', DEFAULTS.simulatorSeenDelayMs, 0),
     simulatorPrice: decimal(env, 'SIMULATOR_PRICE', DEFAULTS.simulatorPrice),
     simulatorCurrency: env.SIMULATOR_CURRENCY || DEFAULTS.simulatorCurrency,
     webhookAllowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE', isLoopbackHost(host)),

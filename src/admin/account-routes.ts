@@ -19,7 +19,7 @@ const UpdateAccount = Type.Object({ name: Type.String({ minLength: 1, maxLength:
 type Params = { accountId: string };
 
 /** Every table with rows owned by an account, children before parents. */
-const ACCOUNT_TABLES = ['attempts', 'deliveries', 'outbox', 'pull_queue', 'reports', 'network_jobs', 'messages', 'bulks', 'sessions', 'oauth_tokens', 'api_keys', 'users', 'roles', 'subscriptions', 'notification_profiles', 'security_settings', 'inbox_queue', 'inbound_messages', 'numbers', 'clicks', 'short_links', 'recoveries', 'target_health'] as const;
+export const ACCOUNT_TABLES = ['attempts', 'deliveries', 'outbox', 'pull_queue', 'reports', 'engagements', 'network_jobs', 'messages', 'bulks', 'sessions', 'oauth_tokens', 'api_keys', 'users', 'roles', 'subscriptions', 'notification_profiles', 'security_settings', 'inbox_queue', 'inbound_messages', 'numbers', 'clicks', 'short_links', 'recoveries', 'target_health'] as const;
 
 const view = (row: Selectable<AccountsTable>) => ({ id: row.id, name: row.name, createdAt: formatInfobipTime(Number(row.created_at)) });
 

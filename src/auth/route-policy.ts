@@ -31,8 +31,11 @@ const ACCOUNT_MANAGEMENT = { anyOf: ['account-management:manage'] };
 
 const SUBSCRIPTIONS: RoutePolicy = { access: { anyOf: ['subscriptions:manage'] } };
 const SMS_SEND = { anyOf: ['message:send', 'sms:message:send', 'sms:manage'] };
+const MESSAGES_API_SEND = { anyOf: ['message:send', 'messages-api:message:send', 'messages-api:manage'] };
 const NUMBERS: RoutePolicy = { access: { anyOf: ['numbers:manage'] } };
 const SMS_LOGS: RoutePolicy = { access: { anyOf: ['sms:manage', 'sms:logs:read'] }, throttle: { limit: 120, windowMs: MINUTE } };
+const EMAIL_SEND = { anyOf: ['message:send', 'email:message:send', 'email:manage'] };
+const WHATSAPP_SEND = { anyOf: ['message:send', 'whatsapp:message:send', 'whatsapp:manage'] };
 
 export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /healthz': PUBLIC,
@@ -77,6 +80,21 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /sms/1/reports': { access: SMS_SEND },
   'GET /sms/3/reports': { access: SMS_SEND },
   'GET /sms/1/inbox/reports': { access: { anyOf: ['inbound-message:read', 'sms:inbound-message:read', 'sms:manage'] } },
+
+  // Messages API (infobip-messages-api-openapi.json)
+  'POST /messages-api/1/messages': { access: MESSAGES_API_SEND },
+  'GET /messages-api/1/reports': { access: MESSAGES_API_SEND },
+  'GET /messages-api/1/inbound': { access: { anyOf: ['inbound-message:read', 'messages-api:manage'] } },
+
+  // WhatsApp (infobip-whatsapp-openapi.json)
+  'POST /whatsapp/1/message/text': { access: WHATSAPP_SEND },
+  'POST /whatsapp/1/message/template': { access: WHATSAPP_SEND },
+  'POST /whatsapp/1/senders/:sender/message/:messageId/read': { access: { anyOf: ['whatsapp:manage'] }, throttle: { limit: 10, windowMs: SECOND } },
+
+  // Email (infobip-email-openapi.json)
+  'POST /email/3/send': { access: EMAIL_SEND },
+  'GET /email/1/reports': { access: EMAIL_SEND, throttle: { limit: 60, windowMs: MINUTE } },
+  'GET /email/1/logs': { access: { anyOf: ['email:logs:read', 'email:manage'] }, throttle: { limit: 60, windowMs: MINUTE } },
 
   // Subscriptions API (infobip-subscriptions-api-openapi.json): every operation takes subscriptions:manage.
   'GET /subscriptions/1/subscription/:channel': SUBSCRIPTIONS,

@@ -2,13 +2,13 @@
  * Opening a short link: in ONE transaction, find the link, record the click and route its CLICK
  * event to the outbox, so no click is recorded without its route or the reverse (as the event
  * recorder does for reports). Where a CLICK goes, in order of precedence:
- *   the message's `trackingUrl` ▸ the account's CLICK subscriptions (channel SMS; criteria,
+ *   the message's `trackingUrl` ▸ the account's CLICK subscriptions (the message's channel; criteria,
  *   resources = the sender, users = the sending user) ▸ nowhere (recorded, not pushed).
  * `notify: false` on the message is about delivery reports and does not stop clicks. Links of
  * a message sent with `trackClicks: false` redirect and record nothing.
  */
 import type { Kysely, Transaction } from 'kysely';
-import type { EventFacts, Subscriber, SubscriberLookup } from '../events/routing.ts';
+import { subscriptionChannel, type EventFacts, type Subscriber, type SubscriberLookup } from '../events/routing.ts';
 import { chunkRows, type DialectProfile } from '../store/database.ts';
 import type { Database, NewOutboxRow } from '../store/schema.ts';
 import { retryTransaction } from '../store/transient.ts';
@@ -38,6 +38,8 @@ interface TrackedLink {
   entity_id: string | null;
   sender: string | null;
   username: string | null;
+  /** The channel the message went out on (null when it has been swept). */
+  channel: string | null;
   /** The clicked message's public ids (null when it has been swept). */
   message_id: string | null;
   bulk_id: string | null;
@@ -47,7 +49,7 @@ function findLink(db: Kysely<Database>, code: string): Promise<TrackedLink | und
   return db
     .selectFrom('short_links as l')
     .leftJoin('messages as m', 'm.pk', 'l.message_pk')
-    .select(['l.url', 'l.account_id', 'l.message_pk', 'l.tracking_url', 'l.track_clicks', 'm.pk as message_found', 'm.application_id', 'm.entity_id', 'm.sender', 'm.username', 'm.message_id', 'm.bulk_id'])
+    .select(['l.url', 'l.account_id', 'l.message_pk', 'l.tracking_url', 'l.track_clicks', 'm.pk as message_found', 'm.application_id', 'm.entity_id', 'm.sender', 'm.username', 'm.channel', 'm.message_id', 'm.bulk_id'])
     .where('l.code', '=', code)
     .executeTakeFirst() as Promise<TrackedLink | undefined>;
 }
@@ -56,7 +58,7 @@ function findLink(db: Kysely<Database>, code: string): Promise<TrackedLink | und
 async function clickTargets(db: Kysely<Database>, link: TrackedLink, lookup: SubscriberLookup): Promise<Subscriber[]> {
   if (link.tracking_url) return [{ target: link.tracking_url, contentType: 'application/json' }];
   const facts: EventFacts = {
-    channel: 'SMS',
+    channel: subscriptionChannel(link.channel ?? 'SMS'),
     event: 'CLICK',
     applicationId: link.application_id,
     entityId: link.entity_id,

@@ -9,7 +9,7 @@ import type { DialectProfile } from '../store/database.ts';
 import { chunkRows } from '../store/database.ts';
 import type { Database, NewOutboxRow } from '../store/schema.ts';
 import { typedValues } from '../store/values.ts';
-import { routeReport, type RoutableMessage, type SubscriberLookup } from './routing.ts';
+import { loadRoutableMessages, routeReport, type SubscriberLookup } from './routing.ts';
 import type { StatusEvent } from './status-event.ts';
 
 /** Pulled reports are kept as long as Infobip keeps them: 48 hours. */
@@ -44,17 +44,7 @@ export async function recordEvents(
   subscribers: SubscriberLookup,
 ): Promise<RecordResult> {
   if (events.length === 0) return { pushed: 0, pulled: 0, byStatusId: new Map() };
-  const pks = [...new Set(events.map((e) => e.messagePk))];
-  // The public ids ride along with the routing facts: the attempt log queries outbox rows by them.
-  const messages = new Map<number, RoutableMessage & { message_id: string; bulk_id: string }>();
-  for (const chunk of chunkRows(pks.map((pk) => ({ pk })), profile)) {
-    const rows = await trx
-      .selectFrom('messages')
-      .select(['pk', 'account_id', 'message_id', 'bulk_id', 'family', 'notify_url', 'notify', 'intermediate', 'content_type', 'application_id', 'entity_id', 'sender', 'username'])
-      .where('pk', 'in', chunk.map((c) => c.pk))
-      .execute();
-    for (const row of rows) messages.set(row.pk, row);
-  }
+  const messages = await loadRoutableMessages(trx, profile, events.map((e) => e.messagePk));
   const known = events.filter((e) => messages.has(e.messagePk));
 
   const reportRows = known.map((e) => ({
@@ -68,6 +58,10 @@ export async function recordEvents(
     mcc_mnc: e.mccMnc,
     done_at: e.doneAt,
     created_at: now,
+    channel: e.channel ?? 'SMS',
+    failover_step: e.failoverStep ? 1 : 0,
+    // The message is about to move on to its next channel: the step keeps what its own was.
+    ...(e.failoverStep ? stepFacts(messages.get(e.messagePk)!) : {}),
   }));
   const reportIds: number[] = [];
   for (const chunk of chunkRows(reportRows, profile)) {
@@ -82,7 +76,7 @@ export async function recordEvents(
   const pullRows: { account_id: string; report_id: number; expires_at: number }[] = [];
   for (const [i, event] of known.entries()) {
     const message = messages.get(event.messagePk)!;
-    const route = await routeReport(trx, message, event.final, subscribers);
+    const route = await routeReport(trx, message, { final: event.final, failoverStep: event.failoverStep === true }, subscribers);
     if (route.kind === 'push') {
       for (const { target, contentType } of route.targets) {
         outboxRows.push({
@@ -108,6 +102,8 @@ export async function recordEvents(
   return { pushed: outboxRows.length, pulled: pullRows.length, byStatusId: countByStatus(known) };
 }
 
+const stepFacts = (m: { sender: string | null; destination: string; parts: number }) => ({ sender: m.sender, destination: m.destination, parts: m.parts });
+
 function countByStatus(events: StatusEvent[]): StatusCounts {
   const counts = new Map<number, number>();
   for (const e of events) counts.set(e.statusId, (counts.get(e.statusId) ?? 0) + 1);
@@ -116,8 +112,9 @@ function countByStatus(events: StatusEvent[]): StatusCounts {
 
 /** One statement per chunk: UPDATE … FROM (VALUES …) works alike on SQLite and PostgreSQL. */
 async function refreshMessageStatus(trx: Transaction<Database>, profile: DialectProfile, events: StatusEvent[]): Promise<void> {
+  // A failover step is not the message's status: the message is still being tried on its next channel.
   const latest = new Map<number, StatusEvent>();
-  for (const e of events) latest.set(e.messagePk, e);
+  for (const e of events) if (!e.failoverStep) latest.set(e.messagePk, e);
   const rows = [...latest.values()].map((e) => ({ pk: e.messagePk, s: e.statusId, e: e.errorId, d: e.doneAt, f: e.final ? 1 : 0 }));
   for (const chunk of chunkRows(rows, profile)) {
     const values = typedValues(chunk.map((r) => [r.pk, r.s, r.e, r.d, r.f]), ['bigint', 'integer', 'integer', 'bigint', 'integer']);

@@ -96,12 +96,12 @@ export const badRequest = (violations: Violation[], text?: string) => new ApiErr
 export type EnvelopeFamily = 'v3' | 'legacy' | 'oauth';
 
 /**
- * Which envelope a path answers in, as Infobip's specs declare: SMS v1/v2, sessions and the
- * Subscriptions API use the legacy one; SMS v3, API keys v2 and Hookline's own APIs use ApiError.
+ * Which envelope a path answers in, as Infobip's specs declare: SMS v1/v2, sessions, the
+ * Subscriptions API, WhatsApp v1 and Email v1/v3 use the legacy one; SMS v3, API keys v2 and Hookline's own APIs use ApiError.
  */
 export function envelopeFamily(url: string): EnvelopeFamily {
   if (url.startsWith('/auth/1/oauth2/')) return 'oauth';
-  return /^\/(sms\/[12]|auth\/1|subscriptions\/1)\//.test(url) ? 'legacy' : 'v3';
+  return /^\/(sms\/[12]|auth\/1|subscriptions\/1|whatsapp\/1|email\/[13])\//.test(url) ? 'legacy' : 'v3';
 }
 
 export function renderError(error: ApiError, family: EnvelopeFamily): { root: string; body: object } {

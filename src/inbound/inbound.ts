@@ -1,11 +1,10 @@
 /**
- * Inbound SMS: `POST /hookline/1/simulator/inbound` stands in for the mobile network delivering a
- * message to a registered number. The message belongs to the number's account; in ONE
- * transaction it is stored and routed (as events/recorder.ts does for delivery reports):
- * every matching `INBOUND_MESSAGE` subscription of the account (`resources` = the receiving
- * number) gets it pushed in `MO_JSON_2`, and when none matches it waits in the inbox for
- * `GET /sms/1/inbox/reports` (48 h, pulled once). There is no moment where a stored message has
- * no route, or the reverse.
+ * Inbound messages: `POST /hookline/1/simulator/inbound` stands in for the mobile network
+ * delivering a message to a registered number, on SMS or a chat channel. The message belongs to
+ * the number's account and is stored and routed in ONE transaction by events/inbound-recorder.ts
+ * (subscriptions ▸ the inbox of its API). A chat message takes the Messages API's inbound shape
+ * unless `api` says WhatsApp; a reply to a message (`pairedMessageId`) takes the shape of the API
+ * that sent it.
  *
  * Keywords as Infobip extracts them: when the first word of the text is one of the number's
  * keywords (case-insensitive), it is `keyword` (as registered, upper case) and the rest, trimmed,
@@ -15,20 +14,18 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.ts';
-import { PULL_RETENTION_MS } from '../events/recorder.ts';
-import type { EventFacts, SubscriberLookup } from '../events/routing.ts';
+import { inboundApiOf, moFamily, recordInbound, type RecordedInbound } from '../events/inbound-recorder.ts';
+import type { SubscriberLookup } from '../events/routing.ts';
 import { ApiError, badRequest } from '../http/errors.ts';
 import { newMessageId } from '../lib/ids.ts';
 import { parseInfobipTime } from '../lib/infobip-time.ts';
 import { normalizeDestination } from '../messaging/destination.ts';
 import { isTooLong, segment } from '../messaging/segmentation.ts';
-import type { Database, NewOutboxRow } from '../store/schema.ts';
+import type { Database, InboundApi } from '../store/schema.ts';
 import { retryTransaction } from '../store/transient.ts';
 import { keywordsOf } from './numbers.ts';
-import { toMoItem, type InboundView } from './mo-shape.ts';
-
-/** MO_JSON_2 is a JSON format, and the spec's inbound webhook has a JSON body only. */
-export const MO_CONTENT_TYPE = 'application/json';
+import { PAYLOADS } from '../webhooks/render.ts';
+import { toMoItem } from './mo-shape.ts';
 
 export const SimulatedInbound = Type.Object({
   from: Type.String({ minLength: 1, maxLength: 64 }),
@@ -36,6 +33,11 @@ export const SimulatedInbound = Type.Object({
   text: Type.String(),
   /** When the network received it (Infobip's time format or ISO-8601); now when absent. */
   receivedAt: Type.Optional(Type.String()),
+  channel: Type.Optional(Type.Union([Type.Literal('SMS'), Type.Literal('WHATSAPP'), Type.Literal('VIBER_BM'), Type.Literal('RCS')])),
+  /** Chat channels: whose inbound shape (Messages API unless said otherwise). */
+  api: Type.Optional(Type.Union([Type.Literal('messages-api'), Type.Literal('whatsapp')])),
+  /** The outbound message this replies to (it must belong to the caller's account). */
+  pairedMessageId: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
 });
 export type SimulatedInbound = Static<typeof SimulatedInbound>;
 
@@ -58,10 +60,7 @@ export function extractKeyword(text: string, keywords: readonly string[]): { key
   return { keyword: null, cleanText: text };
 }
 
-export interface ReceiveResult {
-  message: InboundView;
-  route: 'push' | 'inbox';
-}
+export type ReceiveResult = RecordedInbound;
 
 /**
  * Stores and routes one inbound message for the caller's account. A number that is not registered,
@@ -71,56 +70,43 @@ export async function receiveInbound(deps: InboundDeps, accountId: string, input
   const now = deps.clock.now();
   const receivedAt = input.receivedAt === undefined ? now : parseInfobipTime(input.receivedAt);
   if (Number.isNaN(receivedAt)) throw badRequest([{ property: 'receivedAt', violation: "must be a date-time like yyyy-MM-dd'T'HH:mm:ss.SSSZ" }]);
-  if (isTooLong(input.text)) throw badRequest([{ property: 'text', violation: 'is too long for an SMS' }]);
+  if ((input.channel ?? 'SMS') === 'SMS' && isTooLong(input.text)) throw badRequest([{ property: 'text', violation: 'is too long for an SMS' }]);
   const to = normalizeDestination(input.to);
 
+  const channel = input.channel ?? 'SMS';
   const result = await retryTransaction(() =>
     deps.db.transaction().execute(async (trx): Promise<ReceiveResult> => {
       const number = await trx.selectFrom('numbers').select(['account_id', 'keywords']).where('number', '=', to).executeTakeFirst();
       if (!number || number.account_id !== accountId) throw new ApiError('NOT_FOUND', { text: 'Number not registered.' });
+      let api: InboundApi = channel === 'SMS' ? 'sms' : (input.api ?? 'messages-api');
+      if (input.pairedMessageId !== undefined) {
+        const paired = await trx.selectFrom('messages').select('family').where('account_id', '=', accountId).where('message_id', '=', input.pairedMessageId).executeTakeFirst();
+        if (!paired) throw badRequest([{ property: 'pairedMessageId', violation: 'is not a message of this account' }]);
+        if (channel !== 'SMS') api = inboundApiOf(paired.family);
+      }
       const { keyword, cleanText } = extractKeyword(input.text, keywordsOf(number));
-      const message = await trx
-        .insertInto('inbound_messages')
-        .values({
-          account_id: number.account_id,
-          message_id: newMessageId(),
-          from_number: input.from,
-          to_number: to,
+      return recordInbound(
+        trx,
+        {
+          accountId: number.account_id,
+          messageId: newMessageId(),
+          channel,
+          api,
+          from: input.from,
+          to,
           text: input.text,
           keyword,
-          clean_text: cleanText,
-          sms_count: segment(input.text).parts,
-          received_at: receivedAt,
-          created_at: now,
-          price_per_message: 0,
+          cleanText,
+          smsCount: channel === 'SMS' ? segment(input.text).parts : 1,
+          receivedAt,
+          pairedMessageId: input.pairedMessageId ?? null,
+          callbackData: null,
+          pricePerMessage: 0,
           currency: deps.currency,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      const id = Number(message.id);
-
-      const facts: EventFacts = { channel: 'SMS', event: 'INBOUND_MESSAGE', applicationId: null, entityId: null, resource: to, username: null };
-      const targets = await deps.subscribers.subscribers(trx, number.account_id, facts);
-      if (targets.length === 0) {
-        await trx.insertInto('inbox_queue').values({ account_id: number.account_id, inbound_id: id, expires_at: now + PULL_RETENTION_MS }).execute();
-        return { message, route: 'inbox' };
-      }
-      const rows: NewOutboxRow[] = targets.map(({ target }) => ({
-        account_id: number.account_id,
-        report_id: id,
-        // No message to keep an order within: minus the event's id (see OutboxTable.message_pk).
-        message_pk: -id,
-        target_url: target,
-        family: 'sms-mo',
-        content_type: MO_CONTENT_TYPE,
-        state: 'READY',
-        delivery_id: null,
-        created_at: now,
-        message_id: message.message_id,
-        bulk_id: null,
-      }));
-      await trx.insertInto('outbox').values(rows).execute();
-      return { message, route: 'push' };
+        },
+        now,
+        deps.subscribers,
+      );
     }),
   );
   if (result.route === 'push') deps.onPushed();
@@ -128,12 +114,15 @@ export async function receiveInbound(deps: InboundDeps, accountId: string, input
 }
 
 /**
- * The simulator's inbound endpoint. It answers the stored message in the MO_JSON_2 item shape
- * (what the push or the pull will carry).
+ * The simulator's inbound endpoint. It answers the stored message as one item of the body its
+ * push or pull will carry (MO_JSON_2 for SMS; the Messages API's or WhatsApp's inbound shape).
  */
 export function registerInboundRoutes(app: FastifyInstance, deps: InboundDeps): void {
   app.post<{ Body: SimulatedInbound }>('/hookline/1/simulator/inbound', { schema: { body: SimulatedInbound } }, async (request) => {
     const { message } = await receiveInbound(deps, request.principal.accountId, request.body);
-    return toMoItem(message);
+    if (message.api === 'sms') return toMoItem(message);
+    const payload = PAYLOADS[moFamily(message.api)];
+    const views = await payload.load(deps.db, [Number(message.id)]);
+    return (JSON.parse(payload.render('application/json', [...views.values()])) as { results: unknown[] }).results[0];
   });
 }

@@ -17,30 +17,34 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.ts';
 import { sendBody, wantsXml } from '../http/server.ts';
 import type { DialectProfile } from '../store/dialect.ts';
-import type { Database } from '../store/schema.ts';
+import type { Database, InboundApi } from '../store/schema.ts';
 import { loadInboundViews, moBody, moXmlBody, MO_XML_ROOT, type InboundView } from './mo-shape.ts';
 
-const InboxQuery = T.Object({
+export const InboxQuery = T.Object({
   limit: T.Optional(T.Integer({ minimum: 1, maximum: 1000, default: 50 })),
   applicationId: T.Optional(T.String()),
   entityId: T.Optional(T.String()),
   campaignReferenceId: T.Optional(T.String()),
 });
-type InboxQuery = Static<typeof InboxQuery>;
+export type InboxQuery = Static<typeof InboxQuery>;
 
-export async function pullInbox(db: Kysely<Database>, profile: DialectProfile, accountId: string, query: InboxQuery, now: number): Promise<{ messages: InboundView[]; pending: number }> {
+/** Drains the account's inbox of inbound messages in one API's shape (each API pulls its own). */
+export async function pullInbox(db: Kysely<Database>, profile: DialectProfile, accountId: string, query: InboxQuery & { channel?: string }, now: number, api: InboundApi): Promise<{ messages: InboundView[]; pending: number }> {
   return db.transaction().execute(async (trx) => {
     const filtered = query.applicationId !== undefined || query.entityId !== undefined || query.campaignReferenceId !== undefined;
     let messages: InboundView[] = [];
     if (!filtered) {
       let select = trx
-        .selectFrom('inbox_queue')
-        .select(['id', 'inbound_id'])
-        .where('account_id', '=', accountId)
-        .where('expires_at', '>', now)
-        .orderBy('id')
+        .selectFrom('inbox_queue as q')
+        .innerJoin('inbound_messages as i', 'i.id', 'q.inbound_id')
+        .select(['q.id', 'q.inbound_id'])
+        .where('q.account_id', '=', accountId)
+        .where('q.expires_at', '>', now)
+        .where('i.api', '=', api)
+        .orderBy('q.id')
         .limit(query.limit ?? 50);
-      if (profile.skipLocked) select = select.forUpdate().skipLocked();
+      if (query.channel) select = select.where('i.channel', '=', query.channel);
+      if (profile.skipLocked) select = select.forUpdate('q').skipLocked();
       const taken = await select.execute();
       if (taken.length > 0) {
         const deleted = await trx.deleteFrom('inbox_queue').where('id', 'in', taken.map((t) => t.id)).returning('id').execute();
@@ -48,20 +52,21 @@ export async function pullInbox(db: Kysely<Database>, profile: DialectProfile, a
         messages = await loadInboundViews(trx, taken.filter((t) => mine.has(Number(t.id))).map((t) => Number(t.inbound_id)));
       }
     }
-    const left = await trx
+    let left = trx
       .selectFrom('inbox_queue as q')
       .innerJoin('inbound_messages as i', 'i.id', 'q.inbound_id')
       .select((eb) => eb.fn.countAll().as('n'))
       .where('q.account_id', '=', accountId)
       .where('q.expires_at', '>', now)
-      .executeTakeFirstOrThrow();
-    return { messages, pending: Number(left.n) };
+      .where('i.api', '=', api);
+    if (query.channel) left = left.where('i.channel', '=', query.channel);
+    return { messages, pending: Number((await left.executeTakeFirstOrThrow()).n) };
   });
 }
 
 export function registerInboxRoutes(app: FastifyInstance, { db, profile, clock }: { db: Kysely<Database>; profile: DialectProfile; clock: Clock }): void {
   app.get<{ Querystring: InboxQuery }>('/sms/1/inbox/reports', { schema: { querystring: InboxQuery } }, async (request, reply) => {
-    const { messages, pending } = await pullInbox(db, profile, request.principal.accountId, request.query, clock.now());
+    const { messages, pending } = await pullInbox(db, profile, request.principal.accountId, request.query, clock.now(), 'sms');
     return sendBody(request, reply, MO_XML_ROOT, wantsXml(request) ? moXmlBody(messages, pending) : moBody(messages, pending));
   });
 }

@@ -15,11 +15,17 @@ import { retryTransaction } from '../store/transient.ts';
 import type { ApiFamily, Database, NewMessage, NewNetworkJob, ShortLinksTable } from '../store/schema.ts';
 import { checkTargetUrl, resolveTarget, TargetRefused, type TargetPolicy } from '../webhooks/target-safety.ts';
 import { destinationProblem, normalizeDestination } from './destination.ts';
-import type { OutboundDraft, OutboundRequest } from './outbound.ts';
+import type { FailoverStep, OutboundDraft, OutboundRequest } from './outbound.ts';
 import { isTooLong, segment } from './segmentation.ts';
 import { ERROR, STATUS } from './status-catalogue.ts';
 
 const DUPLICATE_WINDOW_MS = 48 * 3_600_000;
+/**
+ * Each destination's message row holds its own copy of the content (text and options), so a
+ * request's stored size is its content times its destinations. Past this budget the request is
+ * refused before anything is built, rather than letting one request exhaust the process's memory.
+ */
+export const MAX_STORED_BYTES_PER_REQUEST = 32 * 1024 * 1024;
 const URL_CHECK_CACHE_MS = 60_000;
 
 export interface IntakeResult {
@@ -45,10 +51,38 @@ export interface IntakeDeps {
   observer?: IntakeObserver;
 }
 
+const isSms = (draft: Pick<OutboundDraft, 'channel'>) => (draft.channel ?? 'SMS') === 'SMS';
+
+/** Too long for SMS where it would go out as SMS: as sent, or as an SMS failover step. */
+function tooLongForSms(draft: OutboundDraft): boolean {
+  if (isSms(draft) && !draft.binary && isTooLong(draft.text)) return true;
+  return (draft.failover ?? []).some((step) => step.channel === 'SMS' && isTooLong(step.text ?? draft.text));
+}
+
+/** Refuses a request whose rows would hold more than MAX_STORED_BYTES_PER_REQUEST of content. */
+function checkStoredSize(drafts: OutboundDraft[]): void {
+  // Destinations of one message share their options object: each distinct one is measured once.
+  const optionBytes = new Map<object, number>();
+  let bytes = 0;
+  for (const d of drafts) {
+    let options = 0;
+    if (d.options) {
+      options = optionBytes.get(d.options) ?? JSON.stringify(d.options).length;
+      optionBytes.set(d.options, options);
+    }
+    bytes += d.text.length + options;
+    if (bytes > MAX_STORED_BYTES_PER_REQUEST) {
+      throw badRequest([{ property: 'messages', violation: `stores more than ${MAX_STORED_BYTES_PER_REQUEST / 1024 / 1024} MiB of content (its content once per destination): send it to fewer destinations per request` }]);
+    }
+  }
+}
+
 /** A tracked draft's short links, kept until its message has a pk. */
 type DraftLinks = Map<string, { tracking: LinkTracking; links: ShortLink[] }>;
 
-export function partsOf(draft: Pick<OutboundDraft, 'text' | 'binary'>): number {
+/** SMS parts; a message on any other channel is one message whatever its length. */
+export function partsOf(draft: Pick<OutboundDraft, 'text' | 'binary' | 'channel'>): number {
+  if (!isSms(draft)) return 1;
   if (!draft.binary) return segment(draft.text).parts;
   const bytes = draft.text.length / 2;
   return bytes <= 140 ? 1 : Math.ceil(bytes / 134);
@@ -62,6 +96,7 @@ export class Intake {
   /** `caller`: the account the messages belong to, and the user who sent them (for subscriptions' `users`). */
   async accept(caller: { accountId: string; username: string | null }, request: OutboundRequest, now: number): Promise<IntakeResult> {
     const { accountId } = caller;
+    checkStoredSize(request.drafts);
     await this.checkWebhookUrls(request.drafts, now);
     // The duplicate check and the inserts share one transaction, so two concurrent requests
     // cannot both claim the same client messageId.
@@ -93,7 +128,7 @@ export class Intake {
       if (draft.clientMessageId !== undefined) seen.add(draft.clientMessageId);
       const statusId = duplicate
         ? STATUS.REJECTED_DUPLICATE_MESSAGE_ID
-        : (destinationProblem(draft.to) ?? (!draft.binary && isTooLong(draft.text) ? STATUS.REJECTED_MESSAGE_TOO_LONG : STATUS.PENDING_ACCEPTED));
+        : (destinationProblem(draft.to, draft.channel) ?? (tooLongForSms(draft) ? STATUS.REJECTED_MESSAGE_TOO_LONG : STATUS.PENDING_ACCEPTED));
       items.push({ to: draft.to, messageId: draft.messageId, statusId, parts });
       if (duplicate) continue; // a duplicate is refused outright: no row, no report
       if (shortened?.links.length) links.set(draft.messageId, { tracking: draft.linkTracking!, links: shortened.links });
@@ -106,7 +141,8 @@ export class Intake {
   }
 
   private toRow(caller: { accountId: string; username: string | null }, request: OutboundRequest, d: OutboundDraft, parts: number, statusId: number, now: number): NewMessage {
-    const destination = normalizeDestination(d.to);
+    const channel = d.channel ?? 'SMS';
+    const destination = normalizeDestination(d.to, channel);
     const isAccepted = statusId === STATUS.PENDING_ACCEPTED;
     return {
       account_id: caller.accountId,
@@ -129,14 +165,25 @@ export class Intake {
       application_id: d.applicationId,
       campaign_reference_id: d.campaignReferenceId,
       options: d.options ? JSON.stringify(d.options) : null,
-      mcc_mnc: isAccepted ? mccMncFor(destination) : null,
+      mcc_mnc: isAccepted && channel !== 'EMAIL' ? mccMncFor(destination) : null,
       state: isAccepted ? (d.sendAt ? 'SCHEDULED' : 'SUBMITTED') : 'REJECTED',
       status_id: statusId,
       error_id: ERROR.NO_ERROR,
       created_at: now,
       sent_at: null,
       done_at: null,
+      channel,
+      engagement_url: d.engagementUrl ?? null,
+      // Failover destinations are normalized like the first one: the message becomes each step in turn.
+      failover: d.failover?.length ? JSON.stringify(d.failover.map((step) => this.failoverStep(d, step))) : null,
+      failover_reports: d.failoverReports ? 1 : 0,
     };
+  }
+
+  /** A step as the network will become it: its destination normalized like the first one, its parts counted on its channel. */
+  private failoverStep(d: OutboundDraft, step: FailoverStep): FailoverStep {
+    const text = step.text ?? d.text;
+    return { ...step, to: normalizeDestination(step.to, step.channel), parts: partsOf({ text, binary: false, channel: step.channel }) };
   }
 
   /** Returns what the event recorder recorded (the rejected destinations' final reports), if anything was stored. */
@@ -166,10 +213,10 @@ export class Intake {
 
     const events: StatusEvent[] = [];
     for (const chunk of chunkRows(rejected, profile)) {
-      const pks = await trx.insertInto('messages').values(chunk).returning(['pk', 'status_id', 'message_id']).execute();
+      const pks = await trx.insertInto('messages').values(chunk).returning(['pk', 'status_id', 'message_id', 'channel']).execute();
       for (const row of pks) {
         addLinks(Number(row.pk), row.message_id);
-        events.push({ messagePk: Number(row.pk), statusId: row.status_id, errorId: ERROR.NO_ERROR, final: true, doneAt: now, pricePerMessage: 0, currency: 'EUR', mccMnc: null });
+        events.push({ messagePk: Number(row.pk), statusId: row.status_id, errorId: ERROR.NO_ERROR, final: true, doneAt: now, pricePerMessage: 0, currency: 'EUR', mccMnc: null, channel: row.channel });
       }
     }
     for (const chunk of chunkRows(linkRows, profile)) await trx.insertInto('short_links').values(chunk).execute();
@@ -196,7 +243,10 @@ export class Intake {
   private async checkWebhookUrls(drafts: OutboundDraft[], now: number): Promise<void> {
     const violations: Violation[] = [];
     const byUrl = new Map<string, string>();
-    for (const d of drafts) if (d.notifyUrl && !byUrl.has(d.notifyUrl)) byUrl.set(d.notifyUrl, d.notifyUrlPath);
+    for (const d of drafts) {
+      if (d.notifyUrl && !byUrl.has(d.notifyUrl)) byUrl.set(d.notifyUrl, d.notifyUrlPath);
+      if (d.engagementUrl && !byUrl.has(d.engagementUrl)) byUrl.set(d.engagementUrl, d.engagementUrlPath ?? d.notifyUrlPath);
+    }
     for (const [url, property] of byUrl) {
       const problem = await this.urlProblem(url, now);
       if (problem) violations.push({ property, violation: problem });

@@ -9,7 +9,8 @@ import type { Clock } from '../clock.ts';
 import { badRequest } from '../http/errors.ts';
 import { sendBody } from '../http/server.ts';
 import { formatInfobipTime, parseInfobipTime } from '../lib/infobip-time.ts';
-import type { Database } from '../store/schema.ts';
+import type { ApiFamily, Database } from '../store/schema.ts';
+import { SMS_FAMILIES } from './outbound.ts';
 import { Enum } from '../lib/schema-enum.ts';
 import { errorObject, STATUS_GROUP_NAMES, STATUSES, statusObject } from './status-catalogue.ts';
 
@@ -48,8 +49,9 @@ function time(value: string | undefined, property: string): number | undefined {
 
 type Filters = { sender?: string; destination?: string; cursor?: number } & Omit<V3LogQuery, 'sender' | 'destination' | 'cursor' | 'useCursor'>;
 
-async function queryLogs(db: Kysely<Database>, accountId: string, f: Filters, now: number) {
-  let q: SelectQueryBuilder<Database, 'messages', object> = db.selectFrom('messages').where('account_id', '=', accountId);
+/** SMS logs show messages sent through the SMS APIs; other channels' logs pass their own families. */
+export async function queryLogs(db: Kysely<Database>, accountId: string, f: Filters, now: number, families: readonly ApiFamily[] = SMS_FAMILIES) {
+  let q: SelectQueryBuilder<Database, 'messages', object> = db.selectFrom('messages').where('account_id', '=', accountId).where('family', 'in', families);
   q = q.where('created_at', '>', now - LOG_WINDOW_MS);
   if (f.sender) q = q.where('sender', '=', f.sender);
   if (f.destination) q = q.where('destination', '=', f.destination);
@@ -82,9 +84,10 @@ async function queryLogs(db: Kysely<Database>, accountId: string, f: Filters, no
     .execute();
 }
 
-type LogRow = Awaited<ReturnType<typeof queryLogs>>[number];
+export type LogRow = Awaited<ReturnType<typeof queryLogs>>[number];
 
-function common(row: LogRow, currency: string) {
+/** What every channel's log item has (ids, times, price, status); each API adds its own fields. */
+export function common(row: LogRow, currency: string) {
   return {
     bulkId: row.bulk_id,
     messageId: row.message_id,

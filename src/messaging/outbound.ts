@@ -6,9 +6,12 @@
 import { parseInfobipTime } from '../lib/infobip-time.ts';
 import { newBulkId, newMessageId } from '../lib/ids.ts';
 import { badRequest, type Violation } from '../http/errors.ts';
-import type { ApiFamily } from '../store/schema.ts';
+import type { ApiFamily, FailoverStep } from '../store/schema.ts';
 import { linkTrackingOf, type LinkTracking } from '../clicks/tracking.ts';
 import type { V2BinaryRequest, V2Request, V3Request } from './sms-schemas.ts';
+
+/** The SMS APIs (v2 and v3): their logs and pulls show only their own messages. */
+export const SMS_FAMILIES: readonly ApiFamily[] = ['sms-v2', 'sms-v3'];
 
 export const MAX_VALIDITY_MS = 48 * 3_600_000;
 export const MAX_SCHEDULE_AHEAD_MS = 180 * 86_400_000;
@@ -40,7 +43,18 @@ export interface OutboundDraft {
   options: Record<string, unknown> | null;
   /** URL shortening and click tracking (v2 `urlOptions`, v3 `options.tracking`); null for none or binary. */
   linkTracking: LinkTracking | null;
+  /** The channel to send on (SMS when absent): SMS, WHATSAPP, VIBER_BM, RCS or EMAIL. */
+  channel?: string;
+  /** Where this message's SEEN (chat) or OPEN/CLICK (email) events go before subscriptions; and its path for violations. */
+  engagementUrl?: string | null;
+  engagementUrlPath?: string;
+  /** The channels to try next, in order, when this one does not deliver (Messages API `failover`). */
+  failover?: FailoverStep[] | null;
+  /** Push the reports of failover steps too, not only the last one (`receiveTriggeredFailoverReports`). */
+  failoverReports?: boolean;
 }
+
+export type { FailoverStep };
 
 export interface OutboundRequest {
   family: ApiFamily;
@@ -56,7 +70,7 @@ function compact(options: Record<string, unknown>): Record<string, unknown> | nu
   return kept.length ? Object.fromEntries(kept) : null;
 }
 
-function parseSendAt(raw: string | undefined, property: string, now: number, violations: Violation[]): number | null {
+export function parseSendAt(raw: string | undefined, property: string, now: number, violations: Violation[]): number | null {
   if (raw === undefined) return null;
   const at = parseInfobipTime(raw);
   if (Number.isNaN(at)) {
@@ -67,7 +81,7 @@ function parseSendAt(raw: string | undefined, property: string, now: number, vio
   return at <= now ? null : at;
 }
 
-function checkDestinationCount(count: number): void {
+export function checkDestinationCount(count: number): void {
   if (count > MAX_DESTINATIONS_PER_REQUEST) {
     throw badRequest([{ property: 'messages', violation: `must not contain more than ${MAX_DESTINATIONS_PER_REQUEST} destinations in total` }]);
   }

@@ -4,9 +4,9 @@
  *  v2 (SmsReport): from, smsCount, flat entityId/applicationId, error group "Ok".
  *  v3 (DeliveryReport): sender, messageCount, platform{entityId, applicationId}.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { formatInfobipTime } from '../lib/infobip-time.ts';
-import type { Database } from '../store/schema.ts';
+import type { ApiFamily, Database } from '../store/schema.ts';
 import { errorObject, statusObject } from './status-catalogue.ts';
 
 /** A report joined with the message it is about. */
@@ -29,6 +29,12 @@ export interface ReportView {
   campaign_reference_id: string | null;
   sent_at: number | null;
   created_at: number;
+  /** The channel that produced the report, and whether it closed a failover step. */
+  channel: string;
+  failover_step: number;
+  family: ApiFamily;
+  /** The message's stored request options (JSON): channel content such as an email's subject. */
+  options: string | null;
 }
 
 export type ReportShape = 'v2' | 'v3';
@@ -96,15 +102,20 @@ export async function loadReportViews(db: Kysely<Database>, reportIds: number[])
       'r.done_at',
       'm.message_id',
       'm.bulk_id',
-      'm.destination',
-      'm.sender',
-      'm.parts',
+      // A failover step's report names its own channel's sender, destination and count.
+      sql<string>`coalesce(r.destination, m.destination)`.as('destination'),
+      sql<string | null>`coalesce(r.sender, m.sender)`.as('sender'),
+      sql<number>`coalesce(r.parts, m.parts)`.as('parts'),
       'm.callback_data',
       'm.entity_id',
       'm.application_id',
       'm.campaign_reference_id',
       'm.sent_at',
       'm.created_at',
+      'r.channel',
+      'r.failover_step',
+      'm.family',
+      'm.options',
     ])
     .where('r.id', 'in', reportIds)
     .execute();

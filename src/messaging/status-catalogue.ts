@@ -4,9 +4,9 @@
  * Sources:
  *  - shared/reference/infobip-messaging.md §3 (status/error groups, general SMS status table with
  *    the short payload descriptions and "final?" column, error table whose `permanent` column wins)
- *  - shared/reference/infobip-openapi/status-and-error-codes.yml, families "General status codes"
- *    and "General error codes" (ids, names, groups, `permanent`; long descriptions the short ones here are
- *    derived from)
+ *  - shared/reference/infobip-openapi/status-and-error-codes.yml, families "General status codes",
+ *    "General error codes" and "Email error codes" (ids, names, groups, `permanent`; long descriptions
+ *    the short ones here are derived from)
  *
  * Wire objects use SHORT descriptions (e.g. status 5 "Message delivered to handset", error 0 "No Error").
  * Status descriptions marked in the notes as coming from Infobip's examples/old table are used verbatim;
@@ -20,6 +20,9 @@
  *  - Error 4102 EC_NOTSUBMITTEDTOSMPPCHANNEL is listed twice in the yml (USER_ERRORS and OPERATOR_ERRORS,
  *    both permanent); the OPERATOR_ERRORS entry is kept, so the yml's 146 listings give 145 unique errors.
  *  - infobip-messaging.md §3.3 and the yml agree on `permanent` for every error the md lists.
+ *  - The yml's "Email error codes" family (48 ids, 6002-6058) is here whole. Its groups Dropped, Bounced and
+ *    System errors have the ids 1, 2 and 3, so on the wire they are named HANDSET_ERRORS, USER_ERRORS and
+ *    OPERATOR_ERRORS like every error of those ids (the yml's notes pair them: "1 handset/…/dropped", …).
  */
 
 export interface StatusDef {
@@ -272,6 +275,55 @@ const ERROR_ROWS: readonly ErrorRow[] = [
   [4098, 'EC_VP_EXPIRED',                                 3, false, 'Validity Period Expired'],
   [4102, 'EC_NOTSUBMITTEDTOSMPPCHANNEL',                  3, true,  'Not Submitted To SMPP Channel'],
   [5492, 'EC_DUPLICATE_MESSAGE',                          3, true,  'Duplicate Message'],
+  // Email error codes (yml family "Email error codes"): Dropped (1), Bounced (2), System errors (3).
+  [6002, 'EC_SPAM_DETECTED',                                1, true,  'Content Detected As Possible Spam'],
+  [6003, 'EC_UNSUBSCRIBED_EMAIL_ADDRESS',                   1, true,  'Recipient Unsubscribed From Sender'],
+  [6016, 'EC_SENDER_DOMAIN_BOUNCE_BLOCKED',                 1, true,  'Sender Domain Blocked For High Bounce Rate'],
+  [6018, 'EC_REQUEST_INVALID',                              1, true,  'Request Invalid'],
+  [6020, 'EC_EMAIL_TEMPLATE_NOT_FOUND',                     1, true,  'Email Template Not Found'],
+  [6021, 'EC_EMAIL_PLACEHOLDERS_ERROR',                     1, true,  'Placeholder Error In Content'],
+  [6023, 'EC_BLOCKED_SUSPICIOUS_ACTIVITY',                  1, true,  'Domain Blocked For Suspicious Activity'],
+  [6024, 'EC_EMAIL_TOO_MANY_URLS',                          1, true,  'Too Many Tracked URLs'],
+  [6025, 'EC_EMAIL_INVALID_TRACKING_PARAMS',                1, true,  'Invalid Tracking Parameters'],
+  [6026, 'EC_EMAIL_LANDING_PAGE_PLACEHOLDERS_SIZE_EXCEEDED',1, true,  'Landing Page Placeholders Too Large'],
+  [6027, 'EC_EMAIL_INVALID_HEADERS',                        1, true,  'Invalid Email Headers'],
+  [6029, 'EC_SENDER_ADDRESS_INVALID',                       1, true,  'Sender Address Invalid Or Unauthorized'],
+  [6030, 'EC_EMAIL_INVALID_LANDING_PAGE',                   1, true,  'Invalid Landing Page'],
+  [6031, 'EC_INVALID_PRESERVED_CC_OR_BCC_RECIPIENT',        1, true,  'Invalid Preserved CC Or BCC Recipient'],
+  [6033, 'EC_INVALID_CC_BCC_EMAIL_ADDRESS',                 1, true,  'Invalid CC Or BCC Address'],
+  [6034, 'EC_SUPPRESSED_BOUNCE',                            1, true,  'Recipient Suppressed After Bounce'],
+  [6035, 'EC_SUPPRESSED_SPAM_COMPLAINT',                    1, true,  'Recipient Suppressed After Spam Complaint'],
+  [6036, 'EC_SENDER_DOMAIN_UNVERIFIED',                     1, true,  'Sender Domain Unverified'],
+  [6038, 'EC_EMAIL_CONTENT_EXPIRED',                        1, true,  'Template Content Expired'],
+  [6039, 'EC_EMAIL_TEMPLATE_LANGUAGE_ERROR',                1, true,  'Template Language Error'],
+  [6040, 'EC_EMAIL_TEMPLATE_EXPIRED',                       1, true,  'Template Expired'],
+  [6041, 'EC_EMAIL_TEMPLATE_NOT_SAVED',                     1, true,  'Template Not Saved'],
+  [6050, 'EC_SENDER_WARMUP',                                1, false, 'Sender Domain Warmup Limit Reached'],
+  [6051, 'EC_WARMUP',                                       1, false, 'Sender Warmup Limit Reached'],
+  [6052, 'EC_RECIPIENT_DOMAIN_TYPO',                        1, true,  'Recipient Domain Blocklisted'],
+  [6053, 'EC_ACCESS_DENIED_BY_MAILBOX_PROVIDER',            1, false, 'Access Denied By Mailbox Provider'],
+  [6054, 'EC_SINGLE_SENDER_NOT_VERIFIED',                   1, true,  'Single Sender Not Verified'],
+  [6055, 'EC_SINGLE_SENDER_TRAFFIC_EXCEEDED',               1, true,  'Single Sender Traffic Limit Exceeded'],
+  [6056, 'EC_NO_IP_POOL_ASSIGNED',                          1, false, 'No IP Pool Assigned To Sending Domain'],
+  [6057, 'EC_SAFETY_RATE_LIMIT',                            1, false, 'Rate Limited By Platform'],
+  [6058, 'EC_MAILBOX_PROVIDER_RATE_LIMIT',                  1, false, 'Rate Limited By Mailbox Provider'],
+  [6006, 'EC_INVALID_EMAIL_ADDRESS',                        2, true,  'Invalid Email Address'],
+  [6007, 'EC_MAILBOX_TEMPORARY_UNAVAILABLE',                2, false, 'Mailbox Temporarily Unavailable'],
+  [6009, 'EC_MAILBOX_PERMANENTLY_UNAVAILABLE',              2, true,  'Mailbox Permanently Unavailable'],
+  [6010, 'EC_RECIPIENT_INBOX_FULL',                         2, false, 'Recipient Inbox Full'],
+  [6011, 'EC_SOFT_BOUNCE',                                  2, false, 'Soft Bounce'],
+  [6012, 'EC_HARD_BOUNCE',                                  2, true,  'Hard Bounce'],
+  [6017, 'EC_SENDER_IP_BLACKLISTED',                        2, false, 'Sender IP Blocklisted'],
+  [6037, 'EC_RECIPIENT_DOMAIN_MX_NOT_FOUND',                2, true,  'Recipient Domain MX Not Found'],
+  [6042, 'EC_SPAM_REVERTED',                                2, true,  'Flagged As Spam By Mailbox Provider'],
+  [6043, 'EC_SUSPICIOUS_CONTENT',                           2, true,  'Denied For Suspicious Content'],
+  [6044, 'EC_SUSPICIOUS_SENDER',                            2, true,  'Denied For Low Sender Reputation'],
+  [6045, 'EC_RECIPIENT_DOMAIN_POLICY_ERROR',                2, true,  'Recipient Domain Policy Error'],
+  [6046, 'EC_UNSOLICITED_RECIPIENT',                        2, false, 'Unsolicited Recipient'],
+  [6047, 'EC_DOMAIN_CONFIGURATION_ERROR',                   2, true,  'Sender Domain Configuration Error'],
+  [6048, 'EC_DMARC_POLICY_ISSUE',                           2, true,  'DMARC Policy Issue'],
+  [6049, 'EC_SENDER_DOMAIN_BLACKLISTED',                    2, true,  'Sender Domain Blocklisted'],
+  [6013, 'EC_INTERNAL_SYSTEM_ERROR',                        3, false, 'Internal System Error'],
 ];
 
 function groupName(names: readonly string[], groupId: number, kind: string, id: number): string {
@@ -335,6 +387,10 @@ export const ERROR = {
   EC_ABSENT_SUBSCRIBER: 27,
   EC_MESSAGE_CANCELED: 4100,
   EC_VALIDITY_EXPIRED: 4101,
+  EC_INVALID_EMAIL_ADDRESS: 6006,
+  EC_MAILBOX_TEMPORARY_UNAVAILABLE: 6007,
+  EC_SOFT_BOUNCE: 6011,
+  EC_HARD_BOUNCE: 6012,
 } as const;
 
 /** Throws on an unknown id. */

@@ -1,11 +1,11 @@
 /**
  * The network behind Hookline. A connector is told about due work for a message (submit it;
- * a report it promised is due; its validity ran out) and answers with the status events that
- * happened and the next step it wants scheduled. The network worker keeps those steps in the
- * database, so a restart loses none of them. The simulator is the default connector; SMPP
- * will implement the same interface per route.
+ * a report it promised is due; its validity ran out; something it promised to happen after
+ * delivery) and answers with what happened and the next step it wants scheduled. The network
+ * worker keeps those steps in the database, so a restart loses none of them. The simulator is
+ * the default connector; failover wraps a connector; SMPP will implement the same interface.
  */
-import type { NetworkStep } from '../store/schema.ts';
+import type { EngagementEvent, NetworkStep } from '../store/schema.ts';
 
 export interface NetworkMessage {
   pk: number;
@@ -15,6 +15,18 @@ export interface NetworkMessage {
   /** When the message was submitted to the network (null before its submit step). */
   sentAt: number | null;
   mccMnc: string | null;
+  /** The channel being tried (SMS, WHATSAPP, VIBER_BM, RCS, EMAIL). */
+  channel: string;
+  /** How many failover channels are left after this one. */
+  failoverLeft: number;
+  /** Email only: whether opens and clicks are tracked, and the link a click would open. */
+  emailTracking: EmailTracking | null;
+}
+
+export interface EmailTracking {
+  opens: boolean;
+  clicks: boolean;
+  link: string | null;
 }
 
 export interface ConnectorEvent {
@@ -23,11 +35,19 @@ export interface ConnectorEvent {
   final: boolean;
   pricePerMessage: number;
   currency: string;
+  /** This channel's last word when another channel is tried next: recorded, not the message's final report. */
+  failoverStep?: boolean;
 }
 
 export interface StepOutcome {
   events: ConnectorEvent[];
+  /** What the person did with the delivered message. */
+  engagements?: { event: EngagementEvent; url: string | null }[];
+  /** The person answered: an inbound message on the same channel, paired with this one. */
+  reply?: { text: string; currency: string };
   next: { step: NetworkStep; dueAt: number } | null;
+  /** The channel did not deliver: move the message to its next failover channel (`next`, a failover step, sends it there). */
+  failover?: boolean;
 }
 
 export interface Connector {

@@ -48,6 +48,7 @@ export const TABLES: readonly TableSpec[] = [
   { table: 'messages', key: ['pk'], serial: 'pk' },
   { table: 'network_jobs', key: ['id'], serial: 'id' },
   { table: 'reports', key: ['id'], serial: 'id' },
+  { table: 'engagements', key: ['id'], serial: 'id' },
   { table: 'pull_queue', key: ['id'], serial: 'id' },
   { table: 'outbox', key: ['id'], serial: 'id' },
   { table: 'deliveries', key: ['id'], page: 500 },

@@ -464,6 +464,53 @@ const m0010: Migration = {
   },
 };
 
+/**
+ * Channels beyond SMS (Messages API, WhatsApp, Email): a message's current channel and what it
+ * falls over to, the per-message URL for seen/open/click events, reports tagged with the channel
+ * that produced them (and whether they were a failover step), engagement events (SEEN, OPEN,
+ * CLICK, COMPLAINT) as their own immutable rows, inbound messages that say their channel, the API
+ * whose shape they are pushed in and the outbound message they reply to, and per-message order in
+ * the outbox by outbox id.
+ */
+const m0011 = (profile: DialectProfile): Migration => ({
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('messages').addColumn('channel', 'text', (c) => c.notNull().defaultTo('SMS')).execute();
+    await db.schema.alterTable('messages').addColumn('engagement_url', 'text').execute();
+    await db.schema.alterTable('messages').addColumn('failover', 'text').execute();
+    await db.schema.alterTable('messages').addColumn('failover_reports', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('reports').addColumn('channel', 'text', (c) => c.notNull().defaultTo('SMS')).execute();
+    await db.schema.alterTable('reports').addColumn('failover_step', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    // A failover step's report keeps the sender, destination and message count of its channel
+    // (the message moves on to the next channel's); null on every other report: the message's own.
+    await db.schema.alterTable('reports').addColumn('sender', 'text').execute();
+    await db.schema.alterTable('reports').addColumn('destination', 'text').execute();
+    await db.schema.alterTable('reports').addColumn('parts', 'integer').execute();
+    // Per-message order to a target now spans payload families (a SEEN waits for its DELIVERY), whose
+    // event ids are separate counters: the outbox id, which follows recording order, orders them.
+    await sql`drop index outbox_pending`.execute(db);
+    await sql`create index outbox_pending on outbox (message_pk, target_url, id) where state in ('READY', 'BATCHED')`.execute(db);
+    await db.schema.alterTable('inbound_messages').addColumn('channel', 'text', (c) => c.notNull().defaultTo('SMS')).execute();
+    await db.schema.alterTable('inbound_messages').addColumn('api', 'text', (c) => c.notNull().defaultTo('sms')).execute();
+    await db.schema.alterTable('inbound_messages').addColumn('paired_message_id', 'text').execute();
+    await db.schema.alterTable('inbound_messages').addColumn('callback_data', 'text').execute();
+    await db.schema.alterTable('inbound_messages').addColumn('read_at', 'bigint').execute();
+    // WhatsApp's read endpoint finds an inbound message by its id.
+    await db.schema.createIndex('inbound_account_message').on('inbound_messages').columns(['account_id', 'message_id']).execute();
+    const serial = <T extends string>(table: CreateTableBuilder<T, never>) =>
+      profile.serialIds ? table.addColumn('id', 'bigserial', (c: ColumnDefinitionBuilder) => c.primaryKey()) : table.addColumn('id', 'integer', (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement());
+    await serial(db.schema.createTable('engagements'))
+      .addColumn('account_id', 'text', (c) => c.notNull())
+      .addColumn('message_pk', 'bigint', (c) => c.notNull())
+      .addColumn('event', 'text', (c) => c.notNull())
+      .addColumn('occurred_at', 'bigint', (c) => c.notNull())
+      .addColumn('url', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('engagements_message').on('engagements').columns(['message_pk', 'id']).execute();
+    await db.schema.createIndex('engagements_created').on('engagements').columns(['created_at']).execute();
+  },
+});
+
 export const migrationsFor = (profile: DialectProfile): Record<string, Migration> => ({
   '0001_core': m0001(profile),
   '0002_claim_indexes': m0002,
@@ -475,4 +522,5 @@ export const migrationsFor = (profile: DialectProfile): Record<string, Migration
   '0008_inbound_extra': m0008,
   '0009_clicks_extra': m0009,
   '0010_webhook_operations': m0010,
+  '0011_channels': m0011(profile),
 });

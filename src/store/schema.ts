@@ -129,7 +129,19 @@ export interface InboundMessagesTable {
   /** Migration 0008: the price it was received at (the simulator's currency). */
   price_per_message: number;
   currency: string;
+  /** Migration 0011: the channel it came in on (SMS, WHATSAPP, VIBER_BM, RCS). */
+  channel: Generated<string>;
+  /** The API whose inbound shape it is pushed and pulled in. */
+  api: Generated<InboundApi>;
+  /** The outbound message it replies to (chat channels), if known. */
+  paired_message_id: Generated<string | null>;
+  callback_data: Generated<string | null>;
+  /** When the business marked it read (WhatsApp's read endpoint). */
+  read_at: Generated<number | null>;
 }
+
+/** Which API's inbound webhook shape an inbound message takes. */
+export type InboundApi = 'sms' | 'messages-api' | 'whatsapp';
 
 /** Inbound messages not pushed anywhere, waiting for GET /sms/1/inbox/reports (each returned once). */
 export interface InboxQueueTable {
@@ -178,9 +190,39 @@ export interface BulksTable {
 }
 
 export type MessageState = 'SCHEDULED' | 'SUBMITTED' | 'FINAL' | 'CANCELED' | 'REJECTED';
-export type ApiFamily = 'sms-v2' | 'sms-v3';
-/** What a webhook carries: delivery reports in an API family's shape (and, as they come, other events). */
-export type PayloadFamily = ApiFamily | 'sms-mo' | 'sms-click';
+/** The API a message was sent through: its reports take that API's shape. */
+export type ApiFamily = 'sms-v2' | 'sms-v3' | 'messages-api' | 'whatsapp' | 'email';
+/** Engagement events a channel can have after delivery. */
+export type EngagementEvent = 'SEEN' | 'OPEN' | 'CLICK' | 'COMPLAINT';
+/**
+ * What a webhook carries: delivery reports in an API family's shape, inbound messages, SMS clicks,
+ * and engagement events (seen; email opens and clicks) in the shape of the API that sent the message.
+ */
+export type PayloadFamily =
+  | ApiFamily
+  | 'sms-mo'
+  | 'sms-click'
+  | 'messages-api-mo'
+  | 'whatsapp-mo'
+  | 'messages-api-seen'
+  | 'whatsapp-seen'
+  | 'email-tracking';
+
+/** The payload family of an inbound message, by the API whose shape it takes. */
+export const MO_FAMILY: Readonly<Record<InboundApi, PayloadFamily>> = { sms: 'sms-mo', 'messages-api': 'messages-api-mo', whatsapp: 'whatsapp-mo' };
+
+/** One failover step, as stored on its message: the channel, who sends to whom on it, and what it sends if not the first channel's text. */
+export interface FailoverStep {
+  channel: string;
+  sender: string | null;
+  to: string;
+  /** The step's own text (WhatsApp `smsFailover.text`, a Messages API step's content). */
+  text?: string;
+  /** The step's own validity period. */
+  validityMs?: number;
+  /** Filled in by intake: the step's message count on its channel. */
+  parts?: number;
+}
 
 export interface MessagesTable {
   pk: Generated<number>;
@@ -214,9 +256,22 @@ export interface MessagesTable {
   created_at: number;
   sent_at: number | null;
   done_at: number | null;
+  /** Migration 0011: the channel being tried now (the first one, until a failover step moves on). */
+  channel: Generated<string>;
+  /** Where SEEN (chat channels) or OPEN/CLICK (email) events of this message go, before subscriptions. */
+  engagement_url: Generated<string | null>;
+  /** JSON FailoverStep[]: the channels still to try, in order, when the current one does not deliver. */
+  failover: Generated<string | null>;
+  /** 1: push the reports of failover steps too (Messages API receiveTriggeredFailoverReports). */
+  failover_reports: Generated<number>;
 }
 
-export type NetworkStep = 'submit' | 'final' | 'expire';
+/**
+ * submit/final/expire for every channel; failover resubmits on the next channel (not a `submit`,
+ * which bulk pause and cancel act on: a message half-way through failover is already sent); the
+ * rest are what the simulator plays after delivery (engagements, a reply).
+ */
+export type NetworkStep = 'submit' | 'failover' | 'final' | 'expire' | 'seen' | 'open' | 'click' | 'complaint' | 'reply';
 
 /** Work the network connector has promised to do later: submits at sendAt, due reports, expiries. */
 export interface NetworkJobsTable {
@@ -241,6 +296,26 @@ export interface ReportsTable {
   mcc_mnc: string | null;
   done_at: number;
   created_at: number;
+  /** Migration 0011: the channel that produced it (a failover moves a message from one to the next). */
+  channel: Generated<string>;
+  /** 1 when it closed a failover step (another channel is tried next): not the message's last report. */
+  failover_step: Generated<number>;
+  /** A failover step's own sender, destination and message count (the message moves on); null: the message's. */
+  sender: Generated<string | null>;
+  destination: Generated<string | null>;
+  parts: Generated<number | null>;
+}
+
+/** SEEN, OPEN and CLICK: what a person did with a delivered message. Immutable, like reports. */
+export interface EngagementsTable {
+  id: Generated<number>;
+  account_id: string;
+  message_pk: number;
+  event: EngagementEvent;
+  occurred_at: number;
+  /** CLICK: the link that was opened. */
+  url: string | null;
+  created_at: number;
 }
 
 export interface PullQueueTable {
@@ -257,7 +332,7 @@ export interface OutboxTable {
   account_id: string;
   /** The event's id within its payload family (a report id for report families). */
   report_id: number;
-  /** The message the event belongs to, for per-message order; events without one use minus their id (no order). */
+  /** The message the event belongs to: its events reach a target in outbox-id order; events without one use minus their id (no order). */
   message_pk: number;
   target_url: string;
   family: PayloadFamily;
@@ -395,6 +470,7 @@ export interface Database {
   messages: MessagesTable;
   network_jobs: NetworkJobsTable;
   reports: ReportsTable;
+  engagements: EngagementsTable;
   pull_queue: PullQueueTable;
   outbox: OutboxTable;
   deliveries: DeliveriesTable;

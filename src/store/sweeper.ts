@@ -1,5 +1,5 @@
 /**
- * Retention: messages, reports, emptied bulks, inbound messages, clicks and short links older than
+ * Retention: messages, reports, engagements, emptied bulks, inbound messages, clicks and short links older than
  * RETENTION_HOURS are removed, in small batches so the writer is never held for long. Nothing that
  * work still depends on is touched: scheduled or in-flight messages and undelivered outbox rows
  * stay. Expired pull-queue and inbox entries go after 48 h; inbound messages after RETENTION_HOURS,
@@ -17,7 +17,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { SESSION_IDLE_MS } from '../auth/sessions.ts';
 import type { PassResult } from '../lib/worker-loop.ts';
 import type { DialectProfile } from './dialect.ts';
-import type { Database } from './schema.ts';
+import { MO_FAMILY, type Database, type PayloadFamily } from './schema.ts';
 
 const BATCH = 2_000;
 export const SWEEP_INTERVAL_MS = 60_000;
@@ -54,13 +54,15 @@ export function createSweepPass(
     });
     // Inbound messages and clicks, like messages, once no push of theirs is still waiting (outbox
     // rows of events without a message carry minus the event's id; see OutboxTable.message_pk).
-    for (const [table, family, time] of [['inbound_messages', 'sms-mo', 'created_at'], ['clicks', 'sms-click', 'clicked_at']] as const) {
+    const clickFamilies: PayloadFamily[] = ['sms-click'];
+    const eventTables = [['inbound_messages', Object.values(MO_FAMILY), 'created_at'], ['clicks', clickFamilies, 'clicked_at']] as const;
+    for (const [table, families, time] of eventTables) {
       removed += await step(async (trx) => {
         const result = await sql`
           delete from ${sql.table(table)} where id in (
             select e.id from ${sql.table(table)} e
             where e.${sql.ref(time)} < ${cutoff}
-              and not exists (select 1 from outbox o where o.message_pk = -e.id and o.family = ${sql.lit(family)} and o.state in ('READY', 'BATCHED'))
+              and not exists (select 1 from outbox o where o.message_pk = -e.id and o.family in (${sql.join(families.map((f) => sql.lit(f)))}) and o.state in ('READY', 'BATCHED'))
             limit ${BATCH})`.execute(trx);
         return Number(result.numAffectedRows ?? 0);
       });
@@ -120,6 +122,7 @@ export function createSweepPass(
       if (old.length === 0) return 0;
       const pks = old.map((m) => m.pk);
       await trx.deleteFrom('reports').where('message_pk', 'in', pks).execute();
+      await trx.deleteFrom('engagements').where('message_pk', 'in', pks).execute();
       await trx.deleteFrom('messages').where('pk', 'in', pks).execute();
       return pks.length;
     });

@@ -41,7 +41,8 @@ export async function formDeliveries(db: Kysely<Database>, profile: DialectProfi
             .select('p.id')
             .whereRef('p.message_pk', '=', 'o.message_pk')
             .whereRef('p.target_url', '=', 'o.target_url')
-            .whereRef('p.report_id', '<', 'o.report_id')
+            // Outbox ids follow recording order across payload families (a message's SEEN after its DELIVERY).
+            .whereRef('p.id', '<', 'o.id')
             .where(sql<boolean>`p.state in ('READY', 'BATCHED')`)
             .limit(1),
           'is',

@@ -9,6 +9,9 @@
  */
 import type { Kysely } from 'kysely';
 import { CLICK_PAYLOAD } from '../clicks/click-shape.ts';
+import { EMAIL_REPORT_PAYLOAD, EMAIL_TRACKING_PAYLOAD } from '../channels/email/shapes.ts';
+import { MESSAGES_API_DELIVERY_PAYLOAD, MESSAGES_API_MO_PAYLOAD, MESSAGES_API_SEEN_PAYLOAD } from '../channels/messages-api/shapes.ts';
+import { WHATSAPP_MO_PAYLOAD, WHATSAPP_REPORT_PAYLOAD, WHATSAPP_SEEN_PAYLOAD } from '../channels/whatsapp/shapes.ts';
 import { MO_PAYLOAD } from '../inbound/mo-shape.ts';
 import { toXml } from '../lib/xml.ts';
 import { loadReportViews, REPORT_XML_ROOT, renderReport, type ReportShape } from '../messaging/report-shape.ts';
@@ -39,6 +42,14 @@ export const PAYLOADS: Record<PayloadFamily, PayloadKind> = {
   'sms-v3': reportPayload('v3'),
   'sms-mo': MO_PAYLOAD,
   'sms-click': CLICK_PAYLOAD,
+  email: EMAIL_REPORT_PAYLOAD,
+  'email-tracking': EMAIL_TRACKING_PAYLOAD,
+  whatsapp: WHATSAPP_REPORT_PAYLOAD,
+  'whatsapp-seen': WHATSAPP_SEEN_PAYLOAD,
+  'whatsapp-mo': WHATSAPP_MO_PAYLOAD,
+  'messages-api': MESSAGES_API_DELIVERY_PAYLOAD,
+  'messages-api-seen': MESSAGES_API_SEEN_PAYLOAD,
+  'messages-api-mo': MESSAGES_API_MO_PAYLOAD,
 };
 
 export const renderDeliveryBody = (family: PayloadFamily, contentType: string, events: unknown[]): string => PAYLOADS[family].render(contentType, events);

@@ -84,3 +84,43 @@ describe('retention sweeper', () => {
     assert.equal(Number(outbox.n), 0);
   });
 });
+
+describe('retention of channel events', () => {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  let g: TestGateway;
+  let dead: Receiver;
+  before(async () => {
+    dead = await Receiver.start();
+    dead.respond = () => ({ status: 500 });
+    g = await startGateway({ RETENTION_HOURS: '1' }, { clock });
+  });
+  after(async () => {
+    await g.close();
+    await dead.close();
+  });
+  const count = async (table: 'messages' | 'engagements' | 'inbound_messages' | 'inbox_queue') =>
+    Number((await g.hookline.store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+
+  it('engagements go with their message, which stays while one of its pushes still waits; chat inbound goes like SMS inbound', async () => {
+    const send = (to: string, seen?: string) =>
+      g.api('POST', '/messages-api/1/messages', {
+        messages: [{ channel: 'WHATSAPP', sender: '447860099299', destinations: [{ to }], content: { body: { type: 'TEXT', text: 'x' } }, ...(seen ? { webhooks: { seen: { url: seen } } } : {}) }],
+      });
+    assert.equal((await send('41790002001')).status, 200); // SEEN recorded, pushed nowhere
+    assert.equal((await send('41790002002', dead.url)).status, 200); // SEEN pushed to a receiver that keeps failing
+    assert.equal((await g.api('POST', '/hookline/1/numbers', { number: '447860099299' })).status, 201);
+    const inbound = await g.api('POST', '/hookline/1/simulator/inbound', { from: '41790002003', to: '447860099299', text: 'hi', channel: 'WHATSAPP' });
+    assert.equal(inbound.status, 200, JSON.stringify(inbound.body));
+    await until(async () => (await count('engagements')) === 2, 'both SEEN events');
+    await dead.waitForRequests(1);
+    assert.equal(await count('inbox_queue'), 1, 'the chat inbound waits for GET /messages-api/1/inbound');
+
+    clock.advance(49 * HOUR); // past RETENTION_HOURS and the inbox's 48 h; the failing SEEN is still in its retry cycle
+    await until(async () => (await count('messages')) === 1, 'the sweep');
+    assert.equal(await count('engagements'), 1, 'the kept message keeps its SEEN; the other went with its message');
+    const kept = await g.hookline.store.db.selectFrom('messages').select('destination').execute();
+    assert.deepEqual(kept, [{ destination: '41790002002' }], 'a message whose SEEN push still waits is work, not history');
+    await until(async () => (await count('inbound_messages')) === 0, 'the expired chat inbound');
+    assert.equal(await count('inbox_queue'), 0);
+  });
+});

@@ -35,7 +35,7 @@ export function tempDir(): string {
 export async function startGateway(env: Record<string, string> = {}, options: { clock?: Clock; dir?: string } = {}): Promise<TestGateway> {
   const dir = options.dir ?? tempDir();
   const database = env.DATABASE_URL ? null : await createTestDatabase(dir);
-  const config = loadConfig({ PORT: '0', API_KEY: TEST_API_KEY, ADMIN_USERNAME: TEST_ADMIN.username, ADMIN_PASSWORD: TEST_ADMIN.password, AUTH_FAILURE_LIMIT: '100000', DATABASE_URL: database?.url ?? '', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', SIMULATOR_DELAY_MS: '0', ...env });
+  const config = loadConfig({ PORT: '0', API_KEY: TEST_API_KEY, ADMIN_USERNAME: TEST_ADMIN.username, ADMIN_PASSWORD: TEST_ADMIN.password, AUTH_FAILURE_LIMIT: '100000', DATABASE_URL: database?.url ?? '', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', SIMULATOR_DELAY_MS: '0', SIMULATOR_SEEN_DELAY_MS: '0', ...env });
   const hookline = await createHookline(config, { clock: options.clock, logger: pino({ level: config.logLevel }) });
   const baseUrl = await hookline.start();
   return {

@@ -23,7 +23,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Selectable } from 'kysely';
-import { Agent, fetch } from 'undici';
+import { Agent, fetch, FormData } from 'undici';
 import { CREDENTIAL_CACHE_MS } from '../../src/auth/authenticator.ts';
 import { ACCESS_TOKEN_TTL_S } from '../../src/auth/oauth-tokens.ts';
 import { ROUTE_POLICIES, type RoutePolicy } from '../../src/auth/route-policy.ts';
@@ -39,9 +39,9 @@ const PASSWORD = 'matrix-password';
 const TO = '41793026727';
 
 
-/** The envelope family of an endpoint, as Infobip's specs have it: SMS v1/v2, /auth/1 and the Subscriptions API legacy, the rest v3. */
+/** The envelope family of an endpoint, as Infobip's specs have it: SMS v1/v2, /auth/1, the Subscriptions API, WhatsApp v1 and Email v1/v3 legacy, the rest v3. */
 type Family = 'legacy' | 'v3';
-const familyOf = (url: string): Family => (/^\/(sms\/[12]|auth\/1|subscriptions\/1)\//.test(url) ? 'legacy' : 'v3');
+const familyOf = (url: string): Family => (/^\/(sms\/[12]|auth\/1|subscriptions\/1|whatsapp\/1|email\/[13])\//.test(url) ? 'legacy' : 'v3');
 const REFUSALS = { 401: { legacy: LEGACY_UNAUTHORIZED, v3: V3_UNAUTHORIZED }, 403: { legacy: LEGACY_FORBIDDEN, v3: V3_FORBIDDEN } } as const;
 
 const infobipTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
@@ -67,8 +67,10 @@ interface Reply {
 async function send(method: string, path: string, body: unknown, authorization: string | undefined, from: From = '127.0.0.1'): Promise<Reply> {
   const headers: Record<string, string> = {};
   if (authorization !== undefined) headers.authorization = authorization;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(g.baseUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), dispatcher: agents[from] });
+  // A form (the email send route's multipart body) sets its own content type with its boundary.
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) headers['content-type'] = 'application/json';
+  const response = await fetch(g.baseUrl + path, { method, headers, body: body === undefined ? undefined : form ? body : JSON.stringify(body), dispatcher: agents[from] });
   const text = await response.text();
   let parsed: unknown = text;
   try {
@@ -216,6 +218,25 @@ async function newDelivery(): Promise<string> {
 let readableDelivery: Promise<string> | undefined;
 const matrixDelivery = (): Promise<string> => (readableDelivery ??= newDelivery());
 
+/**
+ * A WhatsApp message a person sent to a default-account number, for the read route: a row written
+ * straight into the store, once (marking it read again is still a success).
+ */
+const WHATSAPP_SENDER = '447860099299';
+let readableInbound: Promise<string> | undefined;
+function matrixInbound(): Promise<string> {
+  readableInbound ??= (async () => {
+    const messageId = `wamid.${randomUUID()}`;
+    const now = clock.now();
+    await g.hookline.store.db
+      .insertInto('inbound_messages')
+      .values({ account_id: 'default', message_id: messageId, from_number: TO, to_number: WHATSAPP_SENDER, text: 'matrix', keyword: null, clean_text: 'matrix', sms_count: 1, received_at: now, created_at: now, price_per_message: 0, currency: 'EUR', channel: 'WHATSAPP', api: 'whatsapp' })
+      .execute();
+    return messageId;
+  })();
+  return readableInbound;
+}
+
 /** Numbers are global: each registration needs a number nobody holds yet. */
 const freshNumber = () => `4179${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
 async function newNumber(): Promise<string> {
@@ -285,6 +306,48 @@ const FIXTURES: Record<string, Fixture> = {
   'GET /sms/3/logs': { status: 200, request: () => ({ path: '/sms/3/logs', check: hasList('results') }) },
   'GET /sms/1/reports': { status: 200, request: () => ({ path: '/sms/1/reports', check: hasList('results') }) },
   'GET /sms/3/reports': { status: 200, request: () => ({ path: '/sms/3/reports', check: hasList('results') }) },
+
+  'POST /messages-api/1/messages': {
+    status: 200,
+    request: () => ({
+      path: '/messages-api/1/messages',
+      body: { messages: [{ channel: 'SMS', destinations: [{ to: TO }], content: { body: { type: 'TEXT', text: 'matrix' } } }] },
+      check: hasList('messages'),
+    }),
+  },
+  'GET /messages-api/1/reports': { status: 200, request: () => ({ path: '/messages-api/1/reports', check: hasList('results') }) },
+  'GET /messages-api/1/inbound': {
+    status: 200,
+    request: () => ({ path: '/messages-api/1/inbound' + qs({ channel: 'WHATSAPP' }), check: (body) => assert.deepEqual([Array.isArray(body.results), typeof body.pendingMessageCount], [true, 'number']) }),
+  },
+
+  'POST /whatsapp/1/message/text': {
+    status: 200,
+    request: () => ({ path: '/whatsapp/1/message/text', body: { from: WHATSAPP_SENDER, to: TO, content: { text: 'matrix' } }, check: (body) => assert.equal(typeof body.messageId, 'string') }),
+  },
+  'POST /whatsapp/1/message/template': {
+    status: 200,
+    request: () => ({
+      path: '/whatsapp/1/message/template',
+      body: { messages: [{ from: WHATSAPP_SENDER, to: TO, content: { templateName: 'matrix', templateData: { body: { placeholders: ['a'] } }, language: 'en' } }] },
+      check: hasList('messages'),
+    }),
+  },
+  'POST /whatsapp/1/senders/:sender/message/:messageId/read': {
+    status: 204,
+    request: async () => ({ path: `/whatsapp/1/senders/${WHATSAPP_SENDER}/message/${await matrixInbound()}/read`, body: {}, check: (body) => assert.equal(body, '') }),
+  },
+
+  'POST /email/3/send': {
+    status: 200,
+    request: () => {
+      const form = new FormData();
+      for (const [name, value] of [['from', 'Matrix <matrix@example.com>'], ['to', 'someone@example.com'], ['subject', 'matrix'], ['text', 'matrix']]) form.append(name, value);
+      return { path: '/email/3/send', body: form, check: hasList('messages') };
+    },
+  },
+  'GET /email/1/reports': { status: 200, request: () => ({ path: '/email/1/reports', check: hasList('results') }) },
+  'GET /email/1/logs': { status: 200, request: () => ({ path: '/email/1/logs', check: hasList('results') }) },
 
   'GET /hookline/1/accounts': { status: 200, request: () => ({ path: '/hookline/1/accounts', check: hasList('results') }) },
   'POST /hookline/1/accounts': { status: 201, request: () => ({ path: '/hookline/1/accounts', body: { name: 'matrix created account' }, check: (body) => assert.equal(typeof body.id, 'string') }) },
@@ -570,7 +633,7 @@ const authenticated = Object.entries(ROUTE_POLICIES).filter(([, policy]) => poli
 /** Every scope some route accepts: the any-of section tries each alone against every route. */
 const SINGLE_SCOPES = [...new Set(authenticated.flatMap(([, p]) => (typeof p.access === 'object' ? p.access.anyOf : [])))].sort();
 /** The scope the "missing scope" credentials hold: real, and accepted by no route here. */
-const UNRELATED_SCOPE = 'email:manage';
+const UNRELATED_SCOPE = 'tiktok:manage';
 
 /**
  * Runs one cell: builds the request (fresh resources when it will succeed), sends it with the

@@ -52,8 +52,8 @@ const split = (route: string) => {
   return { method, url } as { method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE'; url: string };
 };
 
-/** The envelope a path's errors come in (Infobip's specs: SMS v1/v2, /auth/1 and the Subscriptions API are legacy). */
-const unauthorizedBody = (url: string) => (/^\/(sms\/[12]|auth\/1|subscriptions\/1)\//.test(url) ? LEGACY_UNAUTHORIZED : V3_UNAUTHORIZED);
+/** The envelope a path's errors come in (Infobip's specs: SMS v1/v2, /auth/1, the Subscriptions API, WhatsApp v1 and Email v1/v3 are legacy). */
+const unauthorizedBody = (url: string) => (/^\/(sms\/[12]|auth\/1|subscriptions\/1|whatsapp\/1|email\/[13])\//.test(url) ? LEGACY_UNAUTHORIZED : V3_UNAUTHORIZED);
 
 describe('route policy table', () => {
   let g: TestGateway;
@@ -159,6 +159,38 @@ describe('route policy table', () => {
       assert.ok(typeof access === 'object', key);
       assert.deepEqual([...access.anyOf].sort(), [...scopes].sort(), key);
       assert.equal(schemes, undefined, `${key} takes all four schemes`);
+    }
+  });
+
+  it("the Messages API routes accept exactly the x-scopes of infobip-messages-api-openapi.json", () => {
+    const expected: Record<string, string[]> = {
+      'POST /messages-api/1/messages': ['message:send', 'messages-api:message:send', 'messages-api:manage'],
+      'GET /messages-api/1/reports': ['message:send', 'messages-api:message:send', 'messages-api:manage'],
+      'GET /messages-api/1/inbound': ['inbound-message:read', 'messages-api:manage'],
+    };
+    assert.deepEqual(Object.keys(ROUTE_POLICIES).filter((key) => / \/messages-api\//.test(key)).sort(), Object.keys(expected).sort());
+    for (const [key, scopes] of Object.entries(expected)) {
+      const { access, schemes } = ROUTE_POLICIES[key];
+      assert.ok(typeof access === 'object', key);
+      assert.deepEqual([...access.anyOf].sort(), [...scopes].sort(), key);
+      assert.equal(schemes, undefined, `${key} takes all four schemes`);
+    }
+  });
+
+  it('the email routes accept exactly the x-scopes of infobip-email-openapi.json, with its published throttles', () => {
+    const send = ['message:send', 'email:message:send', 'email:manage'];
+    const expected: Record<string, { scopes: string[]; perMinute?: number }> = {
+      'POST /email/3/send': { scopes: send },
+      'GET /email/1/reports': { scopes: send, perMinute: 60 },
+      'GET /email/1/logs': { scopes: ['email:logs:read', 'email:manage'], perMinute: 60 },
+    };
+    assert.deepEqual(Object.keys(ROUTE_POLICIES).filter((key) => / \/email\//.test(key)).sort(), Object.keys(expected).sort());
+    for (const [key, { scopes, perMinute }] of Object.entries(expected)) {
+      const { access, schemes, throttle } = ROUTE_POLICIES[key];
+      assert.ok(typeof access === 'object', key);
+      assert.deepEqual([...access.anyOf].sort(), [...scopes].sort(), key);
+      assert.equal(schemes, undefined, `${key} takes all four schemes`);
+      assert.deepEqual(throttle, perMinute === undefined ? undefined : { limit: perMinute, windowMs: 60_000 }, key);
     }
   });
 

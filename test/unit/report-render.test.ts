@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
 import type { Kysely } from 'kysely';
-import { routeReport, type EventFacts, type RoutableMessage } from '../../src/events/routing.ts';
+import { routeEngagement, routeReport, type EventFacts, type RoutableMessage } from '../../src/events/routing.ts';
 import type { Database } from '../../src/store/schema.ts';
 import { toV2Report, toV3Report, type ReportView } from '../../src/messaging/report-shape.ts';
 import { renderDeliveryBody } from '../../src/webhooks/render.ts';
@@ -27,6 +27,10 @@ const view: ReportView = {
   campaign_reference_id: null,
   sent_at: Date.UTC(2019, 10, 9, 16, 0, 0),
   created_at: Date.UTC(2019, 10, 9, 16, 0, 0),
+  channel: 'SMS',
+  failover_step: 0,
+  family: 'sms-v3',
+  options: null,
 };
 
 describe('report shapes match the spec examples', () => {
@@ -92,7 +96,7 @@ describe('delivery bodies', () => {
 describe('routing', () => {
   const message: RoutableMessage = {
     pk: 1, account_id: 'a', family: 'sms-v3', notify_url: 'http://h/x', notify: 1, intermediate: 0, content_type: 'application/json',
-    application_id: 'app', entity_id: null, sender: 'Shop', username: 'ops',
+    application_id: 'app', entity_id: null, sender: 'Shop', username: 'ops', channel: 'SMS', engagement_url: null, failover_reports: 0,
   };
   /** A lookup that records what it was asked and answers with one subscriber, or none. */
   const lookup = (answer: boolean) => {
@@ -100,16 +104,16 @@ describe('routing', () => {
     return { asked, subscribers: async (_db: unknown, _account: string, facts: EventFacts) => (asked.push(facts), answer ? [{ target: 'profile:a/p', contentType: 'application/json' }] : []) };
   };
   const db = null as unknown as Kysely<Database>;
-  const kind = async (m: RoutableMessage, final: boolean, subscribed = false) => (await routeReport(db, m, final, lookup(subscribed))).kind;
+  const kind = async (m: RoutableMessage, final: boolean, subscribed = false) => (await routeReport(db, m, { final, failoverStep: false }, lookup(subscribed))).kind;
 
   it('pushes to the per-message URL, and only there', async () => {
     const l = lookup(true);
-    assert.deepEqual(await routeReport(db, message, true, l), { kind: 'push', targets: [{ target: 'http://h/x', contentType: 'application/json' }], family: 'sms-v3' });
+    assert.deepEqual(await routeReport(db, message, { final: true, failoverStep: false }, l), { kind: 'push', targets: [{ target: 'http://h/x', contentType: 'application/json' }], family: 'sms-v3' });
     assert.equal(l.asked.length, 0, 'subscriptions are not even asked');
   });
   it('without a URL, asks the subscriptions with the message facts, and pushes to their profiles', async () => {
     const l = lookup(true);
-    const route = await routeReport(db, { ...message, notify_url: null }, true, l);
+    const route = await routeReport(db, { ...message, notify_url: null }, { final: true, failoverStep: false }, l);
     assert.deepEqual(route, { kind: 'push', targets: [{ target: 'profile:a/p', contentType: 'application/json' }], family: 'sms-v3' });
     assert.deepEqual(l.asked, [{ channel: 'SMS', event: 'DELIVERY', applicationId: 'app', entityId: null, resource: 'Shop', username: 'ops' }]);
   });
@@ -122,5 +126,47 @@ describe('routing', () => {
     assert.equal(await kind(message, false), 'none');
     assert.equal(await kind({ ...message, notify_url: null }, false, true), 'none');
     assert.equal(await kind({ ...message, intermediate: 1 }, false), 'push');
+  });
+  it('pushes a failover step only when the message asked for failover reports, and never pulls it', async () => {
+    const step = async (m: RoutableMessage, subscribed = false) => (await routeReport(db, m, { final: false, failoverStep: true }, lookup(subscribed))).kind;
+    assert.equal(await step(message), 'none');
+    assert.equal(await step({ ...message, intermediate: 1 }), 'none', 'intermediateReport does not ask for failover steps');
+    assert.equal(await step({ ...message, failover_reports: 1 }), 'push');
+    assert.equal(await step({ ...message, failover_reports: 1, notify_url: null }), 'none', 'no subscriber: not pulled either');
+    assert.equal(await step({ ...message, failover_reports: 1, notify_url: null }, true), 'push');
+  });
+  it('asks subscriptions with the channel as the Subscriptions API names it', async () => {
+    const l = lookup(true);
+    await routeReport(db, { ...message, notify_url: null, channel: 'VIBER_BM', family: 'messages-api' }, { final: true, failoverStep: false }, l);
+    assert.equal(l.asked[0].channel, 'VIBER');
+  });
+});
+
+describe('engagement routing', () => {
+  const message: RoutableMessage = {
+    pk: 1, account_id: 'a', family: 'messages-api', notify_url: 'http://h/dlr', notify: 1, intermediate: 0, content_type: 'application/json',
+    application_id: null, entity_id: null, sender: 'Shop', username: null, channel: 'WHATSAPP', engagement_url: 'http://h/seen', failover_reports: 0,
+  };
+  const db = null as unknown as Kysely<Database>;
+  const asked: EventFacts[] = [];
+  const lookup = { subscribers: async (_db: unknown, _a: string, facts: EventFacts) => (asked.push(facts), [{ target: 'profile:a/p', contentType: 'application/json' }]) };
+
+  it('goes to the engagement URL in the sending API family, else to the subscriptions of that event', async () => {
+    assert.deepEqual(await routeEngagement(db, message, 'SEEN', lookup), { kind: 'push', targets: [{ target: 'http://h/seen', contentType: 'application/json' }], family: 'messages-api-seen' });
+    const route = await routeEngagement(db, { ...message, engagement_url: null, family: 'email', channel: 'EMAIL' }, 'OPEN', lookup);
+    assert.equal(route.kind === 'push' && route.family, 'email-tracking');
+    assert.deepEqual([asked.at(-1)?.channel, asked.at(-1)?.event], ['EMAIL', 'OPEN']);
+  });
+  it('e-mail tracking reports are JSON whatever the message asked for (Infobip documents no XML body)', async () => {
+    const xml = { ...message, family: 'email' as const, channel: 'EMAIL', content_type: 'application/xml' };
+    const direct = await routeEngagement(db, xml, 'OPEN', lookup);
+    assert.equal(direct.kind === 'push' && direct.targets[0].contentType, 'application/json');
+    const subscribed = await routeEngagement(db, { ...xml, engagement_url: null }, 'CLICK', { subscribers: async () => [{ target: 'profile:a/p', contentType: 'application/xml' }] });
+    assert.equal(subscribed.kind === 'push' && subscribed.targets[0].contentType, 'application/json');
+    const seen = await routeEngagement(db, { ...message, content_type: 'application/xml' }, 'SEEN', lookup);
+    assert.equal(seen.kind === 'push' && seen.targets[0].contentType, 'application/json', 'seen reports are JSON only too');
+  });
+  it('has nowhere to go from an SMS API message', async () => {
+    assert.equal((await routeEngagement(db, { ...message, family: 'sms-v3' }, 'SEEN', lookup)).kind, 'none');
   });
 });

@@ -20,6 +20,9 @@ import {
  * under both USER_ERRORS and OPERATOR_ERRORS, so there are 145 distinct error ids.
  */
 const YML_GENERAL_ERROR_UNIQUE_COUNT = 145;
+/** The yml's "Email error codes" family: 48 ids (6002-6058), each listed once; the catalogue holds them all. */
+const YML_EMAIL_ERROR_COUNT = 48;
+const isEmailError = (id: number) => id >= 6000 && id < 7000;
 // shared/ sits beside the checkout (as in CI); the cross-check is skipped where it does not.
 const YML_PATH = new URL('../../../shared/reference/infobip-openapi/status-and-error-codes.yml', import.meta.url).pathname;
 
@@ -95,15 +98,38 @@ describe('status catalogue: integrity', () => {
     for (const [name, id] of Object.entries(ERROR)) assert.equal(errorById(id).name, name);
   });
 
-  it('error count matches the yml general error family (145 distinct ids)', () => {
-    assert.equal(ERRORS.length, YML_GENERAL_ERROR_UNIQUE_COUNT);
+  it('error count matches the yml general (145 distinct ids) and email (48) error families', () => {
+    assert.equal(ERRORS.filter((e) => !isEmailError(e.id)).length, YML_GENERAL_ERROR_UNIQUE_COUNT);
+    assert.equal(ERRORS.filter((e) => isEmailError(e.id)).length, YML_EMAIL_ERROR_COUNT);
+  });
+
+  it('email errors match the yml email error family exactly (id, name, group, permanent)', { skip: !existsSync(YML_PATH) }, () => {
+    const yml = readYmlFamily(readFileSync(YML_PATH, 'utf8'), 'Email error codes');
+    assert.equal(yml.length, YML_EMAIL_ERROR_COUNT);
+    const ours = ERRORS.filter((e) => isEmailError(e.id)).map(({ id, name, groupId, permanent }) => ({ id, name, groupId, permanent }));
+    const byId = (a: { id: number }, b: { id: number }) => a.id - b.id;
+    assert.deepEqual(ours.sort(byId), yml.map(({ id, name, groupId, permanent }) => ({ id, name, groupId, permanent })).sort(byId));
+  });
+
+  it('the email errors the simulator produces are named constants', () => {
+    assert.deepEqual(errorObject(ERROR.EC_HARD_BOUNCE, 'v3'), {
+      groupId: 2,
+      groupName: 'USER_ERRORS',
+      id: 6012,
+      name: 'EC_HARD_BOUNCE',
+      description: 'Hard Bounce',
+      permanent: true,
+    });
+    assert.equal(errorById(ERROR.EC_MAILBOX_TEMPORARY_UNAVAILABLE).permanent, false);
+    assert.equal(errorById(ERROR.EC_SOFT_BOUNCE).id, 6011);
+    assert.equal(errorById(ERROR.EC_INVALID_EMAIL_ADDRESS).id, 6006);
   });
 
   it('errors match the yml general error family (id, name, group, permanent)', { skip: !existsSync(YML_PATH) }, () => {
     const yml = readYmlFamily(readFileSync(YML_PATH, 'utf8'), 'General error codes');
     assert.equal(yml.length, 146);
     assert.equal(new Set(yml.map((c) => c.id)).size, YML_GENERAL_ERROR_UNIQUE_COUNT);
-    for (const e of ERRORS) {
+    for (const e of ERRORS.filter((e) => !isEmailError(e.id))) {
       const listed = yml.filter((c) => c.id === e.id);
       assert.ok(
         listed.some((c) => c.name === e.name && c.groupId === e.groupId && c.permanent === e.permanent),

@@ -1,0 +1,105 @@
+/**
+ * Engagements: SEEN (chat channels), OPEN, CLICK and COMPLAINT (email). Like reports, each is
+ * appended as an immutable row and routed in the caller's transaction (events/routing.ts:
+ * the message's engagement URL ▸ subscriptions ▸ kept unpushed), so none exists without its route.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import { chunkRows, type DialectProfile } from '../store/database.ts';
+import type { ApiFamily, Database, EngagementEvent, NewOutboxRow } from '../store/schema.ts';
+import { loadRoutableMessages, routeEngagement, type SubscriberLookup } from './routing.ts';
+import type { EngagementEventInput } from './status-event.ts';
+
+export async function recordEngagements(
+  trx: Transaction<Database>,
+  profile: DialectProfile,
+  inputs: EngagementEventInput[],
+  now: number,
+  subscribers: SubscriberLookup,
+): Promise<{ pushed: number }> {
+  if (inputs.length === 0) return { pushed: 0 };
+  const messages = await loadRoutableMessages(trx, profile, inputs.map((e) => e.messagePk));
+  const known = inputs.filter((e) => messages.has(e.messagePk));
+  const rows = known.map((e) => ({ account_id: messages.get(e.messagePk)!.account_id, message_pk: e.messagePk, event: e.event, occurred_at: e.occurredAt, url: e.url, created_at: now }));
+  const ids: number[] = [];
+  for (const chunk of chunkRows(rows, profile)) {
+    // Ids come back in insertion order (one statement, one writer), so they line up with `known`.
+    const inserted = await trx.insertInto('engagements').values(chunk).returning('id').execute();
+    ids.push(...inserted.map((r) => Number(r.id)).sort((a, b) => a - b));
+  }
+  const outboxRows: NewOutboxRow[] = [];
+  for (const [i, input] of known.entries()) {
+    const message = messages.get(input.messagePk)!;
+    const route = await routeEngagement(trx, message, input.event, subscribers);
+    if (route.kind !== 'push') continue;
+    for (const { target, contentType } of route.targets) {
+      outboxRows.push({
+        account_id: message.account_id,
+        report_id: ids[i],
+        // After the message's reports to the same target: engagements keep the message's order.
+        message_pk: message.pk,
+        target_url: target,
+        family: route.family,
+        content_type: contentType,
+        state: 'READY',
+        delivery_id: null,
+        created_at: now,
+        message_id: message.message_id,
+        bulk_id: message.bulk_id,
+      });
+    }
+  }
+  for (const chunk of chunkRows(outboxRows, profile)) await trx.insertInto('outbox').values(chunk).execute();
+  return { pushed: outboxRows.length };
+}
+
+/** An engagement joined with the message it is about: what the seen and tracking payloads are made of. */
+export interface EngagementView {
+  engagement_id: number;
+  event: EngagementEvent;
+  occurred_at: number;
+  url: string | null;
+  message_id: string;
+  bulk_id: string;
+  family: ApiFamily;
+  channel: string;
+  destination: string;
+  sender: string | null;
+  callback_data: string | null;
+  entity_id: string | null;
+  application_id: string | null;
+  campaign_reference_id: string | null;
+  sent_at: number | null;
+  created_at: number;
+  options: string | null;
+}
+
+/** Engagement views by id, in the order given (ids that no longer exist are left out). */
+export async function loadEngagementViews(db: Kysely<Database>, ids: number[]): Promise<EngagementView[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('engagements as e')
+    .innerJoin('messages as m', 'm.pk', 'e.message_pk')
+    .select([
+      'e.id as engagement_id',
+      'e.event',
+      'e.occurred_at',
+      'e.url',
+      'm.message_id',
+      'm.bulk_id',
+      'm.family',
+      'm.channel',
+      'm.destination',
+      'm.sender',
+      'm.callback_data',
+      'm.entity_id',
+      'm.application_id',
+      'm.campaign_reference_id',
+      'm.sent_at',
+      'm.created_at',
+      'm.options',
+    ])
+    .where('e.id', 'in', ids)
+    .execute();
+  const byId = new Map(rows.map((r) => [Number(r.engagement_id), r as EngagementView]));
+  return ids.map((id) => byId.get(id)).filter((r): r is EngagementView => r !== undefined);
+}
