@@ -9,8 +9,9 @@
  * `geoLocationInfo` is left out: Hookline has no geolocation data (no GeoIP database), and a
  * missing field is better than an invented country or city.
  */
+import { inIdOrder } from '../events/message-view.ts';
 import type { Kysely } from 'kysely';
-import { toXml } from '../lib/xml.ts';
+import { optional, serialize, viewsById } from '../lib/payload.ts';
 import type { Database } from '../store/schema.ts';
 import type { PayloadKind } from '../webhooks/render.ts';
 import { recipientInfoOf } from './device.ts';
@@ -32,8 +33,6 @@ export interface ClickView {
 /** Root element when a profile asks for XML (the spec's schema title; Infobip documents JSON only). */
 export const CLICK_XML_ROOT = 'UrlTrackingWebhook';
 
-const optional = <T>(key: string, value: T | null | undefined) => (value === null || value === undefined ? {} : { [key]: value });
-
 export function toClickEvent(c: ClickView): Record<string, unknown> {
   return {
     notificationType: 'CLICKED',
@@ -51,8 +50,7 @@ export function toClickEvent(c: ClickView): Record<string, unknown> {
 }
 
 export function renderClick(contentType: string, c: ClickView): string {
-  const event = toClickEvent(c);
-  return contentType === 'application/xml' ? toXml(CLICK_XML_ROOT, event) : JSON.stringify(event);
+  return serialize(contentType, CLICK_XML_ROOT, toClickEvent(c));
 }
 
 /** Loads click views by click id, in the order given (clicks whose message is gone are absent). */
@@ -76,8 +74,7 @@ export async function loadClickViews(db: Kysely<Database>, clickIds: number[]): 
     ])
     .where('c.id', 'in', clickIds)
     .execute();
-  const byId = new Map(rows.map((r) => [Number(r.click_id), r as ClickView]));
-  return clickIds.map((id) => byId.get(id)).filter((c): c is ClickView => c !== undefined);
+  return inIdOrder(clickIds, rows as ClickView[], (c) => Number(c.click_id));
 }
 
 /**
@@ -86,12 +83,10 @@ export async function loadClickViews(db: Kysely<Database>, clickIds: number[]): 
  */
 export const CLICK_PAYLOAD: PayloadKind = {
   maxPerDelivery: 1,
-  async load(db, ids) {
-    return new Map((await loadClickViews(db, ids)).map((c) => [Number(c.click_id), c]));
-  },
+  load: viewsById(loadClickViews, (c) => c.click_id),
   render(contentType, events) {
+    // Never called without an event: the outbox forms no delivery for events that vanished.
     const [click] = events as ClickView[];
-    // A delivery whose click vanished before formation (its message swept) still needs a body.
-    return click ? renderClick(contentType, click) : contentType === 'application/xml' ? toXml(CLICK_XML_ROOT, {}) : '{}';
+    return renderClick(contentType, click);
   },
 };

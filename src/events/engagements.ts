@@ -5,8 +5,9 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import { chunkRows, type DialectProfile } from '../store/database.ts';
-import type { ApiFamily, Database, EngagementEvent, NewOutboxRow } from '../store/schema.ts';
-import { loadRoutableMessages, routeEngagement, type SubscriberLookup } from './routing.ts';
+import type { Database, EngagementEvent, NewOutboxRow } from '../store/schema.ts';
+import { loadRoutableMessages, outboxRowsOf, routeEngagement, type SubscriberLookup } from './routing.ts';
+import { inIdOrder, MESSAGE_VIEW_COLUMNS, type MessageView } from './message-view.ts';
 import type { EngagementEventInput } from './status-event.ts';
 
 export async function recordEngagements(
@@ -30,47 +31,19 @@ export async function recordEngagements(
   for (const [i, input] of known.entries()) {
     const message = messages.get(input.messagePk)!;
     const route = await routeEngagement(trx, message, input.event, subscribers);
-    if (route.kind !== 'push') continue;
-    for (const { target, contentType } of route.targets) {
-      outboxRows.push({
-        account_id: message.account_id,
-        report_id: ids[i],
-        // After the message's reports to the same target: engagements keep the message's order.
-        message_pk: message.pk,
-        target_url: target,
-        family: route.family,
-        content_type: contentType,
-        state: 'READY',
-        delivery_id: null,
-        created_at: now,
-        message_id: message.message_id,
-        bulk_id: message.bulk_id,
-      });
-    }
+    // Same message_pk as its reports: to one target, an engagement comes after the message's earlier events.
+    if (route.kind === 'push') outboxRows.push(...outboxRowsOf(message, ids[i], route, now));
   }
   for (const chunk of chunkRows(outboxRows, profile)) await trx.insertInto('outbox').values(chunk).execute();
   return { pushed: outboxRows.length };
 }
 
 /** An engagement joined with the message it is about: what the seen and tracking payloads are made of. */
-export interface EngagementView {
+export interface EngagementView extends MessageView {
   engagement_id: number;
   event: EngagementEvent;
   occurred_at: number;
   url: string | null;
-  message_id: string;
-  bulk_id: string;
-  family: ApiFamily;
-  channel: string;
-  destination: string;
-  sender: string | null;
-  callback_data: string | null;
-  entity_id: string | null;
-  application_id: string | null;
-  campaign_reference_id: string | null;
-  sent_at: number | null;
-  created_at: number;
-  options: string | null;
 }
 
 /** Engagement views by id, in the order given (ids that no longer exist are left out). */
@@ -79,27 +52,8 @@ export async function loadEngagementViews(db: Kysely<Database>, ids: number[]): 
   const rows = await db
     .selectFrom('engagements as e')
     .innerJoin('messages as m', 'm.pk', 'e.message_pk')
-    .select([
-      'e.id as engagement_id',
-      'e.event',
-      'e.occurred_at',
-      'e.url',
-      'm.message_id',
-      'm.bulk_id',
-      'm.family',
-      'm.channel',
-      'm.destination',
-      'm.sender',
-      'm.callback_data',
-      'm.entity_id',
-      'm.application_id',
-      'm.campaign_reference_id',
-      'm.sent_at',
-      'm.created_at',
-      'm.options',
-    ])
+    .select(['e.id as engagement_id', 'e.event', 'e.occurred_at', 'e.url', 'm.channel', 'm.destination', 'm.sender', ...MESSAGE_VIEW_COLUMNS])
     .where('e.id', 'in', ids)
     .execute();
-  const byId = new Map(rows.map((r) => [Number(r.engagement_id), r as EngagementView]));
-  return ids.map((id) => byId.get(id)).filter((r): r is EngagementView => r !== undefined);
+  return inIdOrder(ids, rows as EngagementView[], (r) => Number(r.engagement_id));
 }

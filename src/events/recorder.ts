@@ -9,7 +9,7 @@ import type { DialectProfile } from '../store/database.ts';
 import { chunkRows } from '../store/database.ts';
 import type { Database, NewOutboxRow } from '../store/schema.ts';
 import { typedValues } from '../store/values.ts';
-import { loadRoutableMessages, routeReport, type SubscriberLookup } from './routing.ts';
+import { loadRoutableMessages, outboxRowsOf, routeReport, type SubscriberLookup } from './routing.ts';
 import type { StatusEvent } from './status-event.ts';
 
 /** Pulled reports are kept as long as Infobip keeps them: 48 hours. */
@@ -78,21 +78,7 @@ export async function recordEvents(
     const message = messages.get(event.messagePk)!;
     const route = await routeReport(trx, message, { final: event.final, failoverStep: event.failoverStep === true }, subscribers);
     if (route.kind === 'push') {
-      for (const { target, contentType } of route.targets) {
-        outboxRows.push({
-          account_id: message.account_id,
-          report_id: reportIds[i],
-          message_pk: message.pk,
-          target_url: target,
-          family: route.family,
-          content_type: contentType,
-          state: 'READY',
-          delivery_id: null,
-          created_at: now,
-          message_id: message.message_id,
-          bulk_id: message.bulk_id,
-        });
-      }
+      outboxRows.push(...outboxRowsOf(message, reportIds[i], route, now));
     } else if (route.kind === 'pull') {
       pullRows.push({ account_id: message.account_id, report_id: reportIds[i], expires_at: now + PULL_RETENTION_MS });
     }

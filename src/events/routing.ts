@@ -11,7 +11,7 @@
  */
 import type { Kysely } from 'kysely';
 import { chunkRows, type DialectProfile } from '../store/database.ts';
-import type { ApiFamily, Database, EngagementEvent, PayloadFamily } from '../store/schema.ts';
+import type { ApiFamily, Database, EngagementEvent, NewOutboxRow, PayloadFamily } from '../store/schema.ts';
 
 export interface RoutableMessage {
   pk: number;
@@ -127,4 +127,21 @@ export async function routeEngagement(db: Kysely<Database>, message: RoutableMes
   if (message.engagement_url) return { kind: 'push', targets: [{ target: message.engagement_url, contentType: contentTypeOf(family, message.content_type) }], family };
   const targets = await lookup.subscribers(db, message.account_id, factsOf(message, event));
   return targets.length > 0 ? { kind: 'push', targets: targets.map((t) => ({ ...t, contentType: contentTypeOf(family, t.contentType) })), family } : { kind: 'none' };
+}
+
+/** The outbox rows of one pushed event of a message: one per target, in the message's order. */
+export function outboxRowsOf(message: LoadedMessage, eventId: number, route: Extract<Route, { kind: 'push' }>, now: number): NewOutboxRow[] {
+  return route.targets.map(({ target, contentType }) => ({
+    account_id: message.account_id,
+    report_id: eventId,
+    message_pk: message.pk,
+    target_url: target,
+    family: route.family,
+    content_type: contentType,
+    state: 'READY',
+    delivery_id: null,
+    created_at: now,
+    message_id: message.message_id,
+    bulk_id: message.bulk_id,
+  }));
 }

@@ -33,9 +33,12 @@ export function wantsXml(request: FastifyRequest): boolean {
   return /application\/xml|text\/xml/.test(accept) && !/application\/json/.test(accept);
 }
 
-/** Replies in JSON, or in Infobip's XML when the client asks for it. */
-export function sendBody(request: FastifyRequest, reply: FastifyReply, xmlRoot: string, body: object): FastifyReply {
-  if (wantsXml(request)) return reply.type('application/xml').send(toXml(xmlRoot, body));
+/**
+ * Replies in JSON, or in Infobip's XML when the client asks for it. `itemNames`: the item element
+ * of arrays whose spec names it otherwise (the Messages API nests `<results><results>`, lib/xml.ts).
+ */
+export function sendBody(request: FastifyRequest, reply: FastifyReply, xmlRoot: string, body: object, itemNames?: Record<string, string>): FastifyReply {
+  if (wantsXml(request)) return reply.type('application/xml').send(toXml(xmlRoot, body, itemNames));
   return reply.type('application/json').send(body);
 }
 

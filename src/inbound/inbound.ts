@@ -79,10 +79,19 @@ export async function receiveInbound(deps: InboundDeps, accountId: string, input
       const number = await trx.selectFrom('numbers').select(['account_id', 'keywords']).where('number', '=', to).executeTakeFirst();
       if (!number || number.account_id !== accountId) throw new ApiError('NOT_FOUND', { text: 'Number not registered.' });
       let api: InboundApi = channel === 'SMS' ? 'sms' : (input.api ?? 'messages-api');
+      let callbackData: string | null = null;
       if (input.pairedMessageId !== undefined) {
-        const paired = await trx.selectFrom('messages').select('family').where('account_id', '=', accountId).where('message_id', '=', input.pairedMessageId).executeTakeFirst();
+        const paired = await trx
+          .selectFrom('messages')
+          .select(['family', 'callback_data'])
+          .where('account_id', '=', accountId)
+          .where('message_id', '=', input.pairedMessageId)
+          .orderBy('pk', 'desc')
+          .executeTakeFirst();
         if (!paired) throw badRequest([{ property: 'pairedMessageId', violation: 'is not a message of this account' }]);
         if (channel !== 'SMS') api = inboundApiOf(paired.family);
+        // A reply carries the callbackData of the message it answers, as Infobip's inbound events do.
+        callbackData = paired.callback_data;
       }
       const { keyword, cleanText } = extractKeyword(input.text, keywordsOf(number));
       return recordInbound(
@@ -100,7 +109,7 @@ export async function receiveInbound(deps: InboundDeps, accountId: string, input
           smsCount: channel === 'SMS' ? segment(input.text).parts : 1,
           receivedAt,
           pairedMessageId: input.pairedMessageId ?? null,
-          callbackData: null,
+          callbackData,
           pricePerMessage: 0,
           currency: deps.currency,
         },

@@ -7,6 +7,7 @@
  * not one of the number's keywords (the spec types it as a plain string), and `callbackData`,
  * `applicationId`, `entityId` and `campaignReferenceId`, which simulated inbound messages never carry.
  */
+import { inIdOrder } from '../events/message-view.ts';
 import type { Kysely, Selectable } from 'kysely';
 import { formatInfobipTime } from '../lib/infobip-time.ts';
 import { toXml } from '../lib/xml.ts';
@@ -46,8 +47,7 @@ export function moXmlBody(messages: InboundView[], pendingMessageCount: number) 
 export async function loadInboundViews(db: Kysely<Database>, ids: number[]): Promise<InboundView[]> {
   if (ids.length === 0) return [];
   const rows = await db.selectFrom('inbound_messages').selectAll().where('id', 'in', ids).execute();
-  const byId = new Map(rows.map((r) => [Number(r.id), r]));
-  return ids.map((id) => byId.get(id)).filter((r): r is InboundView => r !== undefined);
+  return inIdOrder(ids, rows, (r) => Number(r.id));
 }
 
 /**

@@ -11,6 +11,9 @@ const EMAIL_ADDRESS = /^[^\s@<>]{1,64}@[^\s@<>]+\.[^\s@<>.]+$/;
 
 const isEmail = (channel: string) => channel === 'EMAIL';
 
+/** An e-mail address a mail server would take (at most 254 characters, RFC 5321's path limit). */
+export const isEmailAddress = (address: string): boolean => address.length <= 254 && EMAIL_ADDRESS.test(address);
+
 export function normalizeDestination(to: string, channel = 'SMS'): string {
   if (isEmail(channel)) return to.trim();
   return to.trim().replace(/^\+|^00/, '').replace(/[\s()-]/g, '');
@@ -19,6 +22,6 @@ export function normalizeDestination(to: string, channel = 'SMS'): string {
 /** The rejection status for a destination, or null when it is valid on the channel. */
 export function destinationProblem(to: string, channel = 'SMS'): number | null {
   if (to.trim() === '') return STATUS.MISSING_TO;
-  const valid = isEmail(channel) ? EMAIL_ADDRESS.test(to.trim()) && to.trim().length <= 254 : INTERNATIONAL.test(normalizeDestination(to));
+  const valid = isEmail(channel) ? isEmailAddress(to.trim()) : INTERNATIONAL.test(normalizeDestination(to));
   return valid ? null : STATUS.REJECTED_DESTINATION;
 }

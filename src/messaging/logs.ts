@@ -19,7 +19,8 @@ const LOG_WINDOW_MS = 48 * 3_600_000;
 // The spec types these filters as arrays: accept `?messageId=a,b` and `?messageId=a&messageId=b` alike.
 const IdList = T.Optional(T.Union([T.String({ maxLength: 2048 }), T.Array(T.String({ maxLength: 2048 }))]));
 
-const Common = {
+/** The filters every channel's logs take (each API adds its own names for sender and destination). */
+export const LOG_QUERY_FIELDS = {
   bulkId: IdList,
   messageId: IdList,
   generalStatus: T.Optional(Enum(STATUS_GROUP_NAMES)),
@@ -32,8 +33,8 @@ const Common = {
   entityId: T.Optional(T.String()),
   campaignReferenceId: IdList,
 };
-const V2LogQuery = T.Object({ ...Common, from: T.Optional(T.String()), to: T.Optional(T.String()) });
-const V3LogQuery = T.Object({ ...Common, sender: T.Optional(T.String()), destination: T.Optional(T.String()), useCursor: T.Optional(T.Boolean()), cursor: T.Optional(T.String()) });
+const V2LogQuery = T.Object({ ...LOG_QUERY_FIELDS, from: T.Optional(T.String()), to: T.Optional(T.String()) });
+const V3LogQuery = T.Object({ ...LOG_QUERY_FIELDS, sender: T.Optional(T.String()), destination: T.Optional(T.String()), useCursor: T.Optional(T.Boolean()), cursor: T.Optional(T.String()) });
 type V2LogQuery = Static<typeof V2LogQuery>;
 type V3LogQuery = Static<typeof V3LogQuery>;
 
@@ -87,7 +88,7 @@ export async function queryLogs(db: Kysely<Database>, accountId: string, f: Filt
 export type LogRow = Awaited<ReturnType<typeof queryLogs>>[number];
 
 /** What every channel's log item has (ids, times, price, status); each API adds its own fields. */
-export function common(row: LogRow, currency: string) {
+export function commonLogFields(row: LogRow, currency: string) {
   return {
     bulkId: row.bulk_id,
     messageId: row.message_id,
@@ -104,7 +105,7 @@ export function registerLogRoutes(app: FastifyInstance, db: Kysely<Database>, cl
     const { from, to, ...rest } = request.query;
     const rows = await queryLogs(db, request.principal.accountId, { ...rest, sender: from, destination: to }, clock.now());
     const results = rows.map((row) => ({
-      ...common(row, currency),
+      ...commonLogFields(row, currency),
       to: row.destination,
       ...(row.sender ? { from: row.sender } : {}),
       text: row.text,
@@ -124,7 +125,7 @@ export function registerLogRoutes(app: FastifyInstance, db: Kysely<Database>, cl
     const limit = rest.limit ?? 50;
     const rows = await queryLogs(db, request.principal.accountId, { ...rest, cursor: useCursor ? cursorPk : undefined }, clock.now());
     const results = rows.map((row) => ({
-      ...common(row, currency),
+      ...commonLogFields(row, currency),
       destination: row.destination,
       ...(row.sender ? { sender: row.sender } : {}),
       messageCount: row.parts,

@@ -5,6 +5,7 @@
  */
 import { parseInfobipTime } from '../lib/infobip-time.ts';
 import { newBulkId, newMessageId } from '../lib/ids.ts';
+import { compact } from '../lib/payload.ts';
 import { badRequest, type Violation } from '../http/errors.ts';
 import type { ApiFamily, FailoverStep } from '../store/schema.ts';
 import { linkTrackingOf, type LinkTracking } from '../clicks/tracking.ts';
@@ -63,11 +64,6 @@ export interface OutboundRequest {
   sendAt: number | null;
   includeCount: boolean;
   drafts: OutboundDraft[];
-}
-
-function compact(options: Record<string, unknown>): Record<string, unknown> | null {
-  const kept = Object.entries(options).filter(([, v]) => v !== undefined);
-  return kept.length ? Object.fromEntries(kept) : null;
 }
 
 export function parseSendAt(raw: string | undefined, property: string, now: number, violations: Violation[]): number | null {

@@ -5,12 +5,14 @@
  *  v3 (DeliveryReport): sender, messageCount, platform{entityId, applicationId}.
  */
 import { sql, type Kysely } from 'kysely';
+import { inIdOrder, MESSAGE_VIEW_COLUMNS, type MessageView } from '../events/message-view.ts';
 import { formatInfobipTime } from '../lib/infobip-time.ts';
-import type { ApiFamily, Database } from '../store/schema.ts';
+import { optional, platformOf, sentAtOf, viewsById } from '../lib/payload.ts';
+import type { Database } from '../store/schema.ts';
 import { errorObject, statusObject } from './status-catalogue.ts';
 
 /** A report joined with the message it is about. */
-export interface ReportView {
+export interface ReportView extends MessageView {
   report_id: number;
   status_id: number;
   error_id: number;
@@ -18,28 +20,12 @@ export interface ReportView {
   currency: string;
   mcc_mnc: string | null;
   done_at: number;
-  message_id: string;
-  bulk_id: string;
-  destination: string;
-  sender: string | null;
   parts: number;
-  callback_data: string | null;
-  entity_id: string | null;
-  application_id: string | null;
-  campaign_reference_id: string | null;
-  sent_at: number | null;
-  created_at: number;
-  /** The channel that produced the report, and whether it closed a failover step. */
-  channel: string;
+  /** The channel that produced the report (`channel`), and whether it closed a failover step. */
   failover_step: number;
-  family: ApiFamily;
-  /** The message's stored request options (JSON): channel content such as an email's subject. */
-  options: string | null;
 }
 
 export type ReportShape = 'v2' | 'v3';
-
-const optional = <T>(key: string, value: T | null | undefined) => (value === null || value === undefined ? {} : { [key]: value });
 
 export function toV2Report(r: ReportView): Record<string, unknown> {
   return {
@@ -47,7 +33,7 @@ export function toV2Report(r: ReportView): Record<string, unknown> {
     messageId: r.message_id,
     to: r.destination,
     ...optional('from', r.sender),
-    sentAt: formatInfobipTime(Number(r.sent_at ?? r.created_at)),
+    sentAt: sentAtOf(r),
     doneAt: formatInfobipTime(Number(r.done_at)),
     smsCount: r.parts,
     ...optional('mccMnc', r.mcc_mnc),
@@ -61,22 +47,28 @@ export function toV2Report(r: ReportView): Record<string, unknown> {
   };
 }
 
-export function toV3Report(r: ReportView): Record<string, unknown> {
-  const platform = r.entity_id || r.application_id ? { platform: { ...optional('entityId', r.entity_id), ...optional('applicationId', r.application_id) } } : {};
+/** A report's price, status and error as every v3-style report has them (SMS v3, WhatsApp, Email). */
+export function v3Outcome(r: ReportView) {
   return {
-    bulkId: r.bulk_id,
-    price: { pricePerMessage: r.price_per_message, currency: r.currency },
+    price: { pricePerMessage: Number(r.price_per_message), currency: r.currency },
     status: statusObject(r.status_id),
     error: errorObject(r.error_id, 'v3'),
+  };
+}
+
+export function toV3Report(r: ReportView): Record<string, unknown> {
+  return {
+    bulkId: r.bulk_id,
+    ...v3Outcome(r),
     messageId: r.message_id,
     to: r.destination,
     ...optional('sender', r.sender),
-    sentAt: formatInfobipTime(Number(r.sent_at ?? r.created_at)),
+    sentAt: sentAtOf(r),
     doneAt: formatInfobipTime(Number(r.done_at)),
     messageCount: r.parts,
     ...optional('mccMnc', r.mcc_mnc),
     ...optional('callbackData', r.callback_data),
-    ...platform,
+    ...platformOf(r),
     ...optional('campaignReferenceId', r.campaign_reference_id),
   };
 }
@@ -100,25 +92,18 @@ export async function loadReportViews(db: Kysely<Database>, reportIds: number[])
       'r.currency',
       'r.mcc_mnc',
       'r.done_at',
-      'm.message_id',
-      'm.bulk_id',
+      'r.channel',
+      'r.failover_step',
       // A failover step's report names its own channel's sender, destination and count.
       sql<string>`coalesce(r.destination, m.destination)`.as('destination'),
       sql<string | null>`coalesce(r.sender, m.sender)`.as('sender'),
       sql<number>`coalesce(r.parts, m.parts)`.as('parts'),
-      'm.callback_data',
-      'm.entity_id',
-      'm.application_id',
-      'm.campaign_reference_id',
-      'm.sent_at',
-      'm.created_at',
-      'r.channel',
-      'r.failover_step',
-      'm.family',
-      'm.options',
+      ...MESSAGE_VIEW_COLUMNS,
     ])
     .where('r.id', 'in', reportIds)
     .execute();
-  const byId = new Map(rows.map((r) => [Number(r.report_id), r as ReportView]));
-  return reportIds.map((id) => byId.get(id)).filter((r): r is ReportView => r !== undefined);
+  return inIdOrder(reportIds, rows as ReportView[], (r) => Number(r.report_id));
 }
+
+/** Report views by report id: the `load` of every delivery report payload family. */
+export const loadReportsById = viewsById(loadReportViews, (v) => v.report_id);

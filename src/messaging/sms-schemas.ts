@@ -10,9 +10,10 @@ import { Enum } from '../lib/schema-enum.ts';
 const Str = (max?: number) => T.String(max ? { maxLength: max } : {});
 const Days = T.Array(Enum(['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY']), { minItems: 1 });
 const Time = T.Object({ hour: T.Integer({ minimum: 0, maximum: 23 }), minute: T.Integer({ minimum: 0, maximum: 59 }) });
-const DeliveryTimeWindow = T.Object({ days: Days, from: T.Optional(Time), to: T.Optional(Time) });
-const SpeedLimit = T.Object({ amount: T.Integer({ minimum: 1 }), timeUnit: T.Optional(Enum(['MINUTE', 'HOUR', 'DAY'])) });
-const UrlOptions = T.Object({
+export const DeliveryTimeWindow = T.Object({ days: Days, from: T.Optional(Time), to: T.Optional(Time) });
+export const SpeedLimit = T.Object({ amount: T.Integer({ minimum: 1 }), timeUnit: T.Optional(Enum(['MINUTE', 'HOUR', 'DAY'])) });
+/** URL shortening and click tracking (UrlOptions), the same object in every API that sends text. */
+export const UrlOptions = T.Object({
   shortenUrl: T.Optional(T.Boolean()),
   trackClicks: T.Optional(T.Boolean()),
   trackingUrl: T.Optional(Str(2048)),

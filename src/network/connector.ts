@@ -23,9 +23,17 @@ export interface NetworkMessage {
   emailTracking: EmailTracking | null;
 }
 
-export interface EmailTracking {
+/**
+ * What an e-mail's stored options say is tracked (`options.emailTracking`): written by the e-mail
+ * API (channels/email/outbound.ts), read by the network (email-tracking.ts). Here, with the
+ * network, so that the network needs no channel module.
+ */
+export interface EmailTrackingOptions {
   opens: boolean;
   clicks: boolean;
+}
+
+export interface EmailTracking extends EmailTrackingOptions {
   link: string | null;
 }
 

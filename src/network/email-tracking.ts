@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import { chunkRows, type DialectProfile } from '../store/database.ts';
 import type { Database } from '../store/schema.ts';
-import type { EmailTracking } from './connector.ts';
+import type { EmailTracking, EmailTrackingOptions } from './connector.ts';
 
 const LINK = /https?:\/\/[^\s"'<>]+/;
 
@@ -15,7 +15,7 @@ export async function emailTrackingOf(db: Kysely<Database>, profile: DialectProf
   for (const chunk of chunkRows(pks.map((pk) => ({ pk })), profile)) {
     const rows = await db.selectFrom('messages').select(['pk', 'text', 'options']).where('pk', 'in', chunk.map((c) => c.pk)).execute();
     for (const row of rows) {
-      const options = (row.options ? JSON.parse(row.options) : {}) as { emailTracking?: { opens?: boolean; clicks?: boolean }; html?: string };
+      const options = (row.options ? JSON.parse(row.options) : {}) as { emailTracking?: Partial<EmailTrackingOptions>; html?: string };
       const link = LINK.exec(options.html ?? '')?.[0] ?? LINK.exec(row.text)?.[0] ?? null;
       found.set(row.pk, { opens: options.emailTracking?.opens === true, clicks: options.emailTracking?.clicks === true, link });
     }

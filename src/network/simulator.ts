@@ -6,6 +6,7 @@
  * each SIMULATOR_SEEN_DELAY_MS after the one before: SEEN on chat channels (and a reply for
  * one number), OPEN then CLICK (or a COMPLAINT) on e-mail, as far as the message tracks them.
  */
+import { CHANNEL, CHAT_CHANNELS } from '../messaging/channels.ts';
 import { ERROR, STATUS } from '../messaging/status-catalogue.ts';
 import type { NetworkStep } from '../store/schema.ts';
 import type { Connector, ConnectorEvent, NetworkMessage, StepOutcome } from './connector.ts';
@@ -59,20 +60,19 @@ export const EMAIL_OUTCOMES: Record<string, Outcome> = {
   noopen: { last: DELIVERED, after: [] },
 };
 
-export const CHAT_CHANNELS: ReadonlySet<string> = new Set(['WHATSAPP', 'VIBER_BM', 'RCS']);
 export const SIMULATED_REPLY = 'Thanks!';
 
 const DEFAULT_OUTCOME: Outcome = { last: DELIVERED };
 
-export function outcomeFor(destination: string, channel = 'SMS'): Outcome {
-  if (channel === 'EMAIL') return EMAIL_OUTCOMES[destination.slice(0, destination.lastIndexOf('@')).toLowerCase()] ?? DEFAULT_OUTCOME;
+export function outcomeFor(destination: string, channel: string = CHANNEL.SMS): Outcome {
+  if (channel === CHANNEL.EMAIL) return EMAIL_OUTCOMES[destination.slice(0, destination.lastIndexOf('@')).toLowerCase()] ?? DEFAULT_OUTCOME;
   const digits = destination.slice(-4);
   return (CHAT_CHANNELS.has(channel) ? CHAT_OUTCOMES[digits] : undefined) ?? SIMULATED_OUTCOMES[digits] ?? DEFAULT_OUTCOME;
 }
 
 /** The engagements a delivered message goes through, given what its channel has and what it tracks. */
 function afterDelivery(outcome: Outcome, message: NetworkMessage): AfterDelivery {
-  if (message.channel === 'EMAIL') {
+  if (message.channel === CHANNEL.EMAIL) {
     const tracking = message.emailTracking;
     const steps = outcome.after ?? ['open', 'click'];
     return steps.filter((s) => (s === 'open' ? tracking?.opens : s === 'click' ? tracking?.clicks && tracking.link : true));

@@ -6,6 +6,10 @@
  *
  * Per-message order: a report is not batched while an earlier report of the same message to
  * the same target is still READY or BATCHED (not yet delivered or dropped).
+ *
+ * A delivery carries only events that still exist. When every event of a bucket is gone by the
+ * time it is formed (its message swept), there is nothing to send: no delivery is formed and
+ * those outbox rows are deleted, so no empty body (`{}`, `{"results":[]}`) is ever pushed.
  */
 import { sql, type Insertable, type Kysely } from 'kysely';
 import { newDeliveryId } from '../lib/ids.ts';
@@ -69,6 +73,7 @@ export async function formDeliveries(db: Kysely<Database>, profile: DialectProfi
     }
     const deliveries: Insertable<Database['deliveries']>[] = [];
     const members: Array<{ deliveryId: string; outboxIds: number[] }> = [];
+    const vanished: Array<{ id: number }> = [];
     for (const group of groups.values()) {
       const targetBucket = (await options.bucketSizeOf?.(trx, group[0].target_url)) ?? options.bucketSize;
       // A payload family may carry fewer events per request than any bucket (a CLICK is one object per request).
@@ -76,8 +81,12 @@ export async function formDeliveries(db: Kysely<Database>, profile: DialectProfi
       for (let i = 0; i < group.length; i += bucketSize) {
         const bucket = group.slice(i, i + bucketSize);
         const first = bucket[0];
-        const id = newDeliveryId();
         const events = bucket.map((r) => views.get(first.family)!.get(Number(r.report_id))).filter((v) => v !== undefined);
+        if (events.length === 0) {
+          vanished.push(...bucket.map((r) => ({ id: Number(r.id) })));
+          continue;
+        }
+        const id = newDeliveryId();
         deliveries.push({
           id,
           account_id: first.account_id,
@@ -102,6 +111,7 @@ export async function formDeliveries(db: Kysely<Database>, profile: DialectProfi
       }
     }
     for (const chunk of chunkRows(deliveries, profile)) await trx.insertInto('deliveries').values(chunk).execute();
+    for (const chunk of chunkRows(vanished, profile)) await trx.deleteFrom('outbox').where('id', 'in', chunk.map((v) => v.id)).execute();
     // One statement per chunk rather than one per delivery: UPDATE … FROM (VALUES …) works alike
     // on SQLite and PostgreSQL.
     const batched = members.flatMap(({ deliveryId, outboxIds }) => outboxIds.map((id) => ({ id, deliveryId })));
@@ -109,6 +119,7 @@ export async function formDeliveries(db: Kysely<Database>, profile: DialectProfi
       const values = typedValues(chunk.map((b) => [b.id, b.deliveryId]), ['bigint', 'text']);
       await sql`update outbox set state = 'BATCHED', delivery_id = v.column2 from (values ${values}) as v where outbox.id = v.column1`.execute(trx);
     }
-    return { formed: deliveries.length, more: rows.length === options.limit };
+    // Rows that waited behind a vanished one (same message and target) may go now: another pass.
+    return { formed: deliveries.length, more: rows.length === options.limit || vanished.length > 0 };
   });
 }

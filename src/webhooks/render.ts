@@ -13,8 +13,8 @@ import { EMAIL_REPORT_PAYLOAD, EMAIL_TRACKING_PAYLOAD } from '../channels/email/
 import { MESSAGES_API_DELIVERY_PAYLOAD, MESSAGES_API_MO_PAYLOAD, MESSAGES_API_SEEN_PAYLOAD } from '../channels/messages-api/shapes.ts';
 import { WHATSAPP_MO_PAYLOAD, WHATSAPP_REPORT_PAYLOAD, WHATSAPP_SEEN_PAYLOAD } from '../channels/whatsapp/shapes.ts';
 import { MO_PAYLOAD } from '../inbound/mo-shape.ts';
-import { toXml } from '../lib/xml.ts';
-import { loadReportViews, REPORT_XML_ROOT, renderReport, type ReportShape } from '../messaging/report-shape.ts';
+import { resultsPayload } from '../lib/payload.ts';
+import { loadReportsById, REPORT_XML_ROOT, renderReport, type ReportShape, type ReportView } from '../messaging/report-shape.ts';
 import type { Database, PayloadFamily } from '../store/schema.ts';
 
 export interface PayloadKind {
@@ -25,17 +25,7 @@ export interface PayloadKind {
   maxPerDelivery?: number;
 }
 
-function reportPayload(shape: ReportShape): PayloadKind {
-  return {
-    async load(db, ids) {
-      return new Map((await loadReportViews(db, ids)).map((v) => [Number(v.report_id), v]));
-    },
-    render(contentType, events) {
-      const results = events.map((r) => renderReport(shape, r as Parameters<typeof renderReport>[1]));
-      return contentType === 'application/xml' ? toXml(REPORT_XML_ROOT[shape], { results }) : JSON.stringify({ results });
-    },
-  };
-}
+const reportPayload = (shape: ReportShape): PayloadKind => resultsPayload(loadReportsById, REPORT_XML_ROOT[shape], (r: ReportView) => renderReport(shape, r));
 
 export const PAYLOADS: Record<PayloadFamily, PayloadKind> = {
   'sms-v2': reportPayload('v2'),

@@ -50,24 +50,22 @@ describe('order of a message’s events to one target', () => {
   });
 });
 
+/** WHATSAPP to `to`, falling over to SMS (…1012 is not a WhatsApp user: the SMS step delivers). */
+const failoverMessage = (to: string, delivery: Record<string, unknown>) => ({
+  channel: 'WHATSAPP',
+  sender: '447860099299',
+  destinations: [{ byChannel: [{ channel: 'WHATSAPP', to }, { channel: 'SMS', to }] }],
+  content: { body: { type: 'TEXT', text: 'hi' } },
+  webhooks: { delivery },
+  failover: [{ channel: 'SMS', sender: 'ShopSMS' }],
+});
+
 describe('a message half-way through failover', () => {
   test('bulk cancel leaves its failover step alone: the message still gets its final report', async () => {
     const rx = await receivers.start();
     const bulkId = uniq('fo-bulk');
     const to = numberEnding('1012');
-    const sent = await g.api('POST', '/messages-api/1/messages', {
-      messages: [
-        {
-          channel: 'WHATSAPP',
-          sender: '447860099299',
-          destinations: [{ byChannel: [{ channel: 'WHATSAPP', to }, { channel: 'SMS', to }] }],
-          content: { body: { type: 'TEXT', text: 'hi' } },
-          webhooks: { delivery: { url: rx.url } },
-          failover: [{ channel: 'SMS', sender: 'ShopSMS' }],
-        },
-      ],
-      options: { schedule: { bulkId } },
-    });
+    const sent = await g.api('POST', '/messages-api/1/messages', { messages: [failoverMessage(to, { url: rx.url })], options: { schedule: { bulkId } } });
     assert.equal(sent.status, 200, JSON.stringify(sent.body));
     // A later message in the same bulk keeps the bulk cancellable.
     const later = await g.api('POST', '/messages-api/1/messages', {
@@ -96,18 +94,7 @@ describe('a message half-way through failover', () => {
   test('its status stays what it was while the next channel is tried; the WhatsApp step is in the reports', async () => {
     const rx = await receivers.start();
     const to = numberEnding('1012');
-    const sent = await g.api('POST', '/messages-api/1/messages', {
-      messages: [
-        {
-          channel: 'WHATSAPP',
-          sender: '447860099299',
-          destinations: [{ byChannel: [{ channel: 'WHATSAPP', to }, { channel: 'SMS', to }] }],
-          content: { body: { type: 'TEXT', text: 'hi' } },
-          webhooks: { delivery: { url: rx.url, receiveTriggeredFailoverReports: true } },
-          failover: [{ channel: 'SMS', sender: 'ShopSMS' }],
-        },
-      ],
-    });
+    const sent = await g.api('POST', '/messages-api/1/messages', { messages: [failoverMessage(to, { url: rx.url, receiveTriggeredFailoverReports: true })] });
     const db = g.hookline.store.db;
     const pk = (await db.selectFrom('messages').select('pk').where('message_id', '=', sent.body.messages[0].messageId).executeTakeFirstOrThrow()).pk;
     clock.advance(1_000); // WhatsApp fails; SMS is submitted at once, its report due a second later
@@ -149,5 +136,22 @@ describe('intake limits that hold across channels', () => {
     assert.match(JSON.stringify(r.body), /fewer destinations per request/);
     const stored = await g.hookline.store.db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('text', '=', 'y'.repeat(4_000)).executeTakeFirstOrThrow();
     assert.equal(Number(stored.n), 0);
+  });
+});
+
+describe('simulated replies', () => {
+  test('a reply posted with pairedMessageId carries the callbackData of the message it answers, in that API’s shape', async () => {
+    const sender = '447860011122';
+    assert.equal((await g.api('POST', '/hookline/1/numbers', { number: sender })).status, 201);
+    const sent = await g.api('POST', '/messages-api/1/messages', {
+      messages: [{ channel: 'VIBER_BM', sender, destinations: [{ to: numberEnding('2000') }], content: { body: { type: 'TEXT', text: 'hi' } }, webhooks: { callbackData: 'order=9' } }],
+    });
+    const messageId = sent.body.messages[0].messageId;
+    const reply = await g.api('POST', '/hookline/1/simulator/inbound', { from: numberEnding('2000'), to: sender, text: 'yes', channel: 'VIBER_BM', pairedMessageId: messageId });
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    const pulled = await g.api('GET', `/messages-api/1/inbound${qs({ channel: 'VIBER_BM' })}`);
+    assert.equal(pulled.status, 200, JSON.stringify(pulled.body));
+    const item = pulled.body.results.find((r: { pairedMessageId?: string }) => r.pairedMessageId === messageId);
+    assert.deepEqual([item?.event, item?.channel, item?.callbackData], ['MO', 'VIBER_BM', 'order=9']);
   });
 });

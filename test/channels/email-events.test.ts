@@ -15,6 +15,7 @@ import { ManualClock } from '../../src/clock.ts';
 import { formatInfobipTime } from '../../src/lib/infobip-time.ts';
 import { startGateway, type TestGateway } from '../helpers/hookline.ts';
 import { receiverPool, type Receiver } from '../helpers/receiver.ts';
+import { knownProblems } from '../helpers/known-shapes.ts';
 import { loadSpec, schemaProblems, webhookBodySchema } from '../helpers/spec-schema.ts';
 import { qs, uniq, waitUntil } from '../http/support.ts';
 import { sendEmail, type FormFields } from './email-support.ts';
@@ -53,8 +54,12 @@ const reports = (r: Receiver, messageId?: string) => bodies(r).flatMap((b) => (b
 const tracking = (r: Receiver, messageId?: string) => bodies(r).filter((b) => 'notificationType' in b && (!messageId || b.messageId === messageId));
 const statusOf = (x: any) => [x.status.groupName, x.status.name, x.error.name];
 
-/** Every body a receiver got satisfies the spec schema of its kind. */
+/** Every body a receiver got holds what the spec says (known-shapes.ts), and satisfies its schema where the spec is at hand. */
 function assertSpecShapes(r: Receiver): void {
+  for (const body of bodies(r)) {
+    const webhook = 'notificationType' in body ? 'receive-email-tracking-reports' : 'receive-email-delivery-reports';
+    assert.deepEqual(knownProblems(webhook, body), [], JSON.stringify(body));
+  }
   if (!spec) return;
   for (const body of bodies(r)) {
     if ('notificationType' in body) {
@@ -294,6 +299,7 @@ describe('GET /email/1/reports and GET /email/1/logs', { timeout: 60_000 }, () =
     assert.equal(bounce.messageCount, 1);
     assert.equal('callbackData' in bounce, false);
     assert.equal('smsCount' in bounce, false);
+    assert.deepEqual(knownProblems('email-pull-reports', { results: pulled }), []);
     if (spec) {
       const apiReport = Object.keys(spec.components.schemas).find((k) => k.endsWith('.ApiReport'))!;
       for (const x of pulled) assert.deepEqual(schemaProblems(spec, { $ref: `#/components/schemas/${apiReport}` }, x), []);
@@ -335,6 +341,10 @@ describe('GET /email/1/reports and GET /email/1/logs', { timeout: 60_000 }, () =
     const filtered = async (params: Record<string, string>) => (await g.api('GET', '/email/1/logs' + qs({ bulkId, ...params }))).body.results.map((x: any) => x.messageId).sort();
     assert.deepEqual(await filtered({ to: 'bounce@customer.example' }), [bounce]);
     assert.deepEqual(await filtered({ messageId: deferred }), [deferred]);
+    // The logs' shared filters: ids as a list, repeated or comma-separated, as the SMS logs take them.
+    const repeated = (await g.api('GET', `/email/1/logs?bulkId=${bulkId}&messageId=${a}&messageId=${deferred}`)).body.results.map((x: any) => x.messageId).sort();
+    assert.deepEqual(repeated, [a, deferred].sort());
+    assert.deepEqual(await filtered({ messageId: `${bounce},${deferred}` }), [bounce, deferred].sort());
     assert.deepEqual(await filtered({ generalStatus: 'UNDELIVERABLE' }), [bounce]);
     assert.deepEqual(await filtered({ from }), [a, bounce, deferred].sort());
     assert.deepEqual(await filtered({ from: 'someone-else@example.com' }), []);
@@ -351,5 +361,38 @@ describe('GET /email/1/reports and GET /email/1/logs', { timeout: 60_000 }, () =
     const badTime = await g.api('GET', '/email/1/logs' + qs({ sentSince: 'yesterday' }));
     assert.equal(badTime.status, 400);
     assert.deepEqual(Object.keys(badTime.body.requestError.serviceException.validationErrors), ['sentSince']);
+  });
+});
+
+describe('an event that vanished before its delivery was formed', { timeout: 60_000 }, () => {
+  it('sends nothing (no empty `{}` body), and the events after it still go, in order', async () => {
+    const rx = await receivers.start();
+    const trackingUrl = `${rx.url}/t`;
+    // noopen: delivered, then nothing of its own, so the only events are the ones written here.
+    const sent = await send({ from: newSender(), to: 'noopen@customer.example', trackingUrl });
+    const messageId = sent.messages[0].messageId;
+    await finalised([messageId]);
+    const db = g.hookline.store.db;
+    const message = await db.selectFrom('messages').select(['pk', 'account_id', 'bulk_id']).where('message_id', '=', messageId).executeTakeFirstOrThrow();
+    await db.transaction().execute(async (trx) => {
+      // An OPEN recorded and routed to the trackingUrl, whose row is then gone (as when its message is swept) …
+      const row = (event: 'OPEN' | 'COMPLAINT') => ({ account_id: message.account_id, message_pk: message.pk, event, occurred_at: clock.now(), url: null, created_at: clock.now() });
+      const outbox = (id: number) => ({ account_id: message.account_id, report_id: id, message_pk: message.pk, target_url: trackingUrl, family: 'email-tracking' as const, content_type: 'application/json', state: 'READY' as const, delivery_id: null, created_at: clock.now(), message_id: messageId, bulk_id: message.bulk_id });
+      const open = await trx.insertInto('engagements').values(row('OPEN')).returning('id').executeTakeFirstOrThrow();
+      await trx.insertInto('outbox').values(outbox(Number(open.id))).execute();
+      await trx.deleteFrom('engagements').where('id', '=', open.id).execute();
+      // … then a COMPLAINT of the same message to the same target, which waits for the OPEN's row (per-message order).
+      const complaint = await trx.insertInto('engagements').values(row('COMPLAINT')).returning('id').executeTakeFirstOrThrow();
+      await trx.insertInto('outbox').values(outbox(Number(complaint.id))).execute();
+    });
+    g.hookline.loops.dispatcher.wakeup.ring();
+    await rx.waitFor(() => rx.requests.length >= 1, 10_000, 'the complaint');
+    await settle();
+    assert.deepEqual(bodies(rx).map((b) => [b.notificationType, b.messageId]), [['COMPLAINED', messageId]]);
+    // The vanished event's outbox row is gone; only the complaint's is left.
+    const left = await db.selectFrom('outbox').select('report_id').where('target_url', '=', trackingUrl).execute();
+    assert.equal(left.length, 1);
+    const formed = await db.selectFrom('deliveries').select('body').where('target_url', '=', trackingUrl).execute();
+    assert.equal(formed.length, 1, formed.map((d) => d.body).join(' | '));
   });
 });

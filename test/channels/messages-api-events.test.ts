@@ -9,9 +9,8 @@
  *  - `GET /messages-api/1/reports`: reports nobody took, each once, filtered as the spec says.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { startGateway, type TestGateway } from '../helpers/hookline.ts';
-import { receiverPool } from '../helpers/receiver.ts';
+import { describe, test } from 'node:test';
+import { gatewayPerSuite } from '../helpers/hookline.ts';
 import { qs, uniq, waitUntil } from '../http/support.ts';
 import {
   assertSpecBody,
@@ -31,16 +30,8 @@ import {
   wireMs,
 } from './messages-api-support.ts';
 
-let g: TestGateway;
-const receivers = receiverPool();
-
-before(async () => {
-  g = await startGateway();
-});
-after(async () => {
-  await receivers.closeAll();
-  await g.close();
-});
+const suite = gatewayPerSuite();
+const { receivers } = suite;
 
 /** A sender nobody else uses: subscriptions below match on it (`resources`), so tests sharing the gateway stay apart. */
 const newSender = () => `44786${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
@@ -50,7 +41,7 @@ describe('SEEN', { concurrency: true }, () => {
     test(`${channel}: DELIVERY to webhooks.delivery.url, then SEEN to webhooks.seen.url, in the spec's seen shape`, async () => {
       const [dlr, seen] = [await receivers.start(), await receivers.start()];
       const sender = newSender();
-      const sent = await send(g, { channel, sender, to: numberEnding('2727'), delivery: dlr.url, seen: seen.url, callbackData: 'cb-seen', platform: { applicationId: 'app-seen' }, campaignReferenceId: 'camp-seen' });
+      const sent = await send(suite.g, { channel, sender, to: numberEnding('2727'), delivery: dlr.url, seen: seen.url, callbackData: 'cb-seen', platform: { applicationId: 'app-seen' }, campaignReferenceId: 'camp-seen' });
       const [report] = await collect(dlr, 'DELIVERY', 1);
       const [item] = await collect(seen, 'SEEN', 1);
       assert.deepEqual(
@@ -76,7 +67,7 @@ describe('SEEN', { concurrency: true }, () => {
 
     test(`${channel} …1010: delivered, never seen`, async () => {
       const [dlr, seen] = [await receivers.start(), await receivers.start()];
-      await send(g, { channel, to: numberEnding('1010'), delivery: dlr.url, seen: seen.url });
+      await send(suite.g, { channel, to: numberEnding('1010'), delivery: dlr.url, seen: seen.url });
       const [report] = await collect(dlr, 'DELIVERY', 1);
       assertStatus(report, DELIVERED, `${channel} 1010`);
       await sleep(500);
@@ -86,11 +77,11 @@ describe('SEEN', { concurrency: true }, () => {
     test(`${channel}: SEEN through a SEEN subscription of ${SUBSCRIPTION_CHANNEL[channel]} (no seen URL on the message)`, async () => {
       const [sub, otherEvent, otherChannel] = [await receivers.start(), await receivers.start(), await receivers.start()];
       const sender = newSender();
-      await subscribe(g, sub.url, SUBSCRIPTION_CHANNEL[channel], ['SEEN'], { resources: [sender] });
-      await subscribe(g, otherEvent.url, SUBSCRIPTION_CHANNEL[channel], ['CLICK'], { resources: [sender] });
-      await subscribe(g, otherChannel.url, channel === 'RCS' ? 'WHATSAPP' : 'RCS', ['SEEN'], { resources: [sender] });
+      await subscribe(suite.g, sub.url, SUBSCRIPTION_CHANNEL[channel], ['SEEN'], { resources: [sender] });
+      await subscribe(suite.g, otherEvent.url, SUBSCRIPTION_CHANNEL[channel], ['CLICK'], { resources: [sender] });
+      await subscribe(suite.g, otherChannel.url, channel === 'RCS' ? 'WHATSAPP' : 'RCS', ['SEEN'], { resources: [sender] });
       const dlr = await receivers.start();
-      const sent = await send(g, { channel, sender, to: numberEnding('2727'), delivery: dlr.url });
+      const sent = await send(suite.g, { channel, sender, to: numberEnding('2727'), delivery: dlr.url });
       const [item] = await collect(sub, 'SEEN', 1);
       assert.deepEqual([item.event, item.channel, item.messageId, item.sender], ['SEEN', channel, sent.messageId, sender]);
       assert.equal(sub.requests[0].headers.authorization, 'Basic ' + Buffer.from('hook:hook-secret').toString('base64'), 'the profile’s security');
@@ -102,7 +93,7 @@ describe('SEEN', { concurrency: true }, () => {
 
   test('SMS has no SEEN: nothing reaches the seen URL or a SEEN subscription', async () => {
     const [dlr, seen] = [await receivers.start(), await receivers.start()];
-    await send(g, { channel: 'SMS', to: numberEnding('2727'), delivery: dlr.url, seen: seen.url });
+    await send(suite.g, { channel: 'SMS', to: numberEnding('2727'), delivery: dlr.url, seen: seen.url });
     await collect(dlr, 'DELIVERY', 1);
     await sleep(500);
     assert.equal(seen.requests.length, 0);
@@ -114,16 +105,16 @@ describe('DELIVERY through a subscription', { concurrency: true }, () => {
     test(`${channel}: a DELIVERY subscription of ${SUBSCRIPTION_CHANNEL[channel]} receives the Messages API report; other channels' subscriptions do not`, async () => {
       const [sub, other] = [await receivers.start(), await receivers.start()];
       const sender = newSender();
-      await subscribe(g, sub.url, SUBSCRIPTION_CHANNEL[channel], ['DELIVERY'], { resources: [sender] });
-      await subscribe(g, other.url, channel === 'SMS' ? 'WHATSAPP' : 'SMS', ['DELIVERY'], { resources: [sender] });
-      const sent = await send(g, { channel, sender, to: numberEnding('1002'), callbackData: 'via-sub' });
+      await subscribe(suite.g, sub.url, SUBSCRIPTION_CHANNEL[channel], ['DELIVERY'], { resources: [sender] });
+      await subscribe(suite.g, other.url, channel === 'SMS' ? 'WHATSAPP' : 'SMS', ['DELIVERY'], { resources: [sender] });
+      const sent = await send(suite.g, { channel, sender, to: numberEnding('1002'), callbackData: 'via-sub' });
       const [item] = await collect(sub, 'DELIVERY', 1);
       assertStatus(item, NOT_DELIVERED, `${channel} via subscription`);
       assert.deepEqual([item.event, item.channel, item.messageId, item.sender, item.callbackData], ['DELIVERY', channel, sent.messageId, sender, 'via-sub']);
       await sleep(300);
       assert.equal(other.requests.length, 0);
       // Pushed, so not pulled.
-      assert.deepEqual((await g.api('GET', '/messages-api/1/reports' + qs({ messageId: sent.messageId }))).body, { results: [] });
+      assert.deepEqual((await suite.g.api('GET', '/messages-api/1/reports' + qs({ messageId: sent.messageId }))).body, { results: [] });
     });
   }
 });
@@ -133,8 +124,8 @@ describe('inbound replies (…1011: delivered, seen, then “Thanks!”)', { con
     test(`${channel}: the reply reaches an INBOUND_MESSAGE subscription of ${SUBSCRIPTION_CHANNEL[channel]} with pairedMessageId and the message's callbackData`, async () => {
       const [sub, seen] = [await receivers.start(), await receivers.start()];
       const sender = newSender();
-      await subscribe(g, sub.url, SUBSCRIPTION_CHANNEL[channel], ['INBOUND_MESSAGE'], { resources: [sender] });
-      const sent = await send(g, {
+      await subscribe(suite.g, sub.url, SUBSCRIPTION_CHANNEL[channel], ['INBOUND_MESSAGE'], { resources: [sender] });
+      const sent = await send(suite.g, {
         channel,
         sender,
         to: numberEnding('1011'),
@@ -174,14 +165,14 @@ describe('inbound replies (…1011: delivered, seen, then “Thanks!”)', { con
 
 describe('pull endpoints', () => {
   test('GET /messages-api/1/inbound: the replies nobody took, by channel, each once', async () => {
-    const sent = { VIBER_BM: await send(g, { channel: 'VIBER_BM', sender: newSender(), to: numberEnding('1011') }), RCS: await send(g, { channel: 'RCS', sender: newSender(), to: numberEnding('1011') }) };
+    const sent = { VIBER_BM: await send(suite.g, { channel: 'VIBER_BM', sender: newSender(), to: numberEnding('1011') }), RCS: await send(suite.g, { channel: 'RCS', sender: newSender(), to: numberEnding('1011') }) };
     // Both replies are stored before either channel is pulled, so the channel filter is what keeps them apart.
     await waitUntil(async () => {
-      const rows = await g.hookline.store.db.selectFrom('inbound_messages').select('paired_message_id').where('paired_message_id', 'in', [sent.VIBER_BM.messageId, sent.RCS.messageId]).execute();
+      const rows = await suite.g.hookline.store.db.selectFrom('inbound_messages').select('paired_message_id').where('paired_message_id', 'in', [sent.VIBER_BM.messageId, sent.RCS.messageId]).execute();
       return rows.length === 2;
     }, 'both replies');
     const pull = async (channel: string) => {
-      const r = await g.api('GET', '/messages-api/1/inbound' + qs({ channel, limit: 1000 }));
+      const r = await suite.g.api('GET', '/messages-api/1/inbound' + qs({ channel, limit: 1000 }));
       assert.equal(r.status, 200, JSON.stringify(r.body));
       if (r.body.results.length) assertSpecBody('MO', { results: r.body.results });
       assert.equal(r.body.messageCount, r.body.results.length);
@@ -202,10 +193,10 @@ describe('pull endpoints', () => {
   test('GET /messages-api/1/reports: reports nobody took, each once, filtered by channel, bulkId, messageId, platform and campaign', async () => {
     const app = uniq('app');
     const ids: Record<string, string> = {};
-    for (const channel of CHANNELS) ids[channel] = (await send(g, { channel, to: numberEnding('2727'), platform: { entityId: 'ent-pull', applicationId: app }, campaignReferenceId: 'camp-pull' })).messageId;
-    const bulk = await send(g, { channel: 'SMS', to: numberEnding('2727') }, { options: { schedule: { bulkId: uniq('pull-bulk') } } });
+    for (const channel of CHANNELS) ids[channel] = (await send(suite.g, { channel, to: numberEnding('2727'), platform: { entityId: 'ent-pull', applicationId: app }, campaignReferenceId: 'camp-pull' })).messageId;
+    const bulk = await send(suite.g, { channel: 'SMS', to: numberEnding('2727') }, { options: { schedule: { bulkId: uniq('pull-bulk') } } });
     const pull = async (query: Record<string, string | number>) => {
-      const r = await g.api('GET', '/messages-api/1/reports' + qs(query));
+      const r = await suite.g.api('GET', '/messages-api/1/reports' + qs(query));
       assert.equal(r.status, 200, JSON.stringify(r.body));
       assert.deepEqual(Object.keys(r.body), ['results']);
       if (r.body.results.length) assertSpecBody('DELIVERY', r.body);
@@ -213,11 +204,11 @@ describe('pull endpoints', () => {
     };
     // Wait until every message has its final report (read from the store: no Messages API endpoint shows it without consuming it).
     await waitUntil(async () => {
-      const rows = await g.hookline.store.db.selectFrom('messages').select('state').where('message_id', 'in', [...Object.values(ids), bulk.messageId]).execute();
+      const rows = await suite.g.hookline.store.db.selectFrom('messages').select('state').where('message_id', 'in', [...Object.values(ids), bulk.messageId]).execute();
       return rows.length === 5 && rows.every((m) => m.state === 'FINAL');
     }, 'all final');
     // The SMS pull endpoints do not drain Messages API reports.
-    assert.ok(!(await g.api('GET', '/sms/3/reports' + qs({ messageId: ids.SMS }))).body.results.length);
+    assert.ok(!(await suite.g.api('GET', '/sms/3/reports' + qs({ messageId: ids.SMS }))).body.results.length);
     // Filters that match nothing take nothing.
     assert.deepEqual(await pull({ applicationId: app, campaignReferenceId: 'another' }), []);
     assert.deepEqual(await pull({ entityId: 'another', applicationId: app }), []);

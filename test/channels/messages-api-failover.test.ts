@@ -5,22 +5,13 @@
  * `receiveTriggeredFailoverReports`, before it, and is never pulled.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { startGateway, type TestGateway } from '../helpers/hookline.ts';
-import { receiverPool } from '../helpers/receiver.ts';
+import { describe, test } from 'node:test';
+import { gatewayPerSuite } from '../helpers/hookline.ts';
 import { qs, uniq, waitUntil } from '../http/support.ts';
 import { assertStatus, collect, DELIVERED, NOT_DELIVERED, numberEnding, sleep } from './messages-api-support.ts';
 
-let g: TestGateway;
-const receivers = receiverPool();
-
-before(async () => {
-  g = await startGateway();
-});
-after(async () => {
-  await receivers.closeAll();
-  await g.close();
-});
+const suite = gatewayPerSuite();
+const { receivers } = suite;
 
 const WA_SENDER = '447860099299';
 
@@ -28,7 +19,7 @@ const WA_SENDER = '447860099299';
 async function sendWithFailover(to: string, webhooks: Record<string, unknown> | undefined, failover: Array<Record<string, unknown>> = [{ channel: 'SMS', sender: 'ShopSMS' }]) {
   const messageId = uniq('fo');
   const byChannel = ['WHATSAPP', ...failover.map((f) => f.channel as string)].map((channel) => ({ channel, to }));
-  const r = await g.api('POST', '/messages-api/1/messages', {
+  const r = await suite.g.api('POST', '/messages-api/1/messages', {
     messages: [{ channel: 'WHATSAPP', sender: WA_SENDER, destinations: [{ messageId, byChannel }], content: { body: { type: 'TEXT', text: 'Your order shipped' } }, ...(webhooks ? { webhooks } : {}), failover }],
   });
   assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -84,18 +75,18 @@ describe('WHATSAPP → SMS failover to …1012', { concurrency: true }, () => {
       ['VIBER_BM', 'ViberShop', 'UNDELIVERABLE_NOT_DELIVERED'],
       ['SMS', 'ShopSMS', 'DELIVERED_TO_HANDSET'],
     ]);
-    const stored = await g.hookline.store.db.selectFrom('messages').select(['text', 'channel']).where('message_id', '=', sent.messageId).executeTakeFirstOrThrow();
+    const stored = await suite.g.hookline.store.db.selectFrom('messages').select(['text', 'channel']).where('message_id', '=', sent.messageId).executeTakeFirstOrThrow();
     assert.deepEqual(stored, { text: 'Shipped (by SMS)', channel: 'SMS' }, 'the SMS step sent its own text');
   });
 
   test('pulled: only the final SMS report, once (a failover step is never pulled)', async () => {
     const sent = await sendWithFailover(numberEnding('1012'), undefined);
     const pulled = await waitUntil(async () => {
-      const r = await g.api('GET', '/messages-api/1/reports' + qs({ messageId: sent.messageId }));
+      const r = await suite.g.api('GET', '/messages-api/1/reports' + qs({ messageId: sent.messageId }));
       return r.body.results?.length ? r.body.results : null;
     }, 'the final report in the pull queue');
     await sleep(200);
-    const more = (await g.api('GET', '/messages-api/1/reports' + qs({ messageId: sent.messageId }))).body.results;
+    const more = (await suite.g.api('GET', '/messages-api/1/reports' + qs({ messageId: sent.messageId }))).body.results;
     const all = [...pulled, ...more];
     assert.equal(all.length, 1, JSON.stringify(all));
     assertStatus(all[0], DELIVERED, 'pulled');

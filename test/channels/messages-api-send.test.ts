@@ -6,10 +6,10 @@
  * refusal is a 400 in the ApiError envelope, never a 500.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
-import { startGateway, type TestGateway } from '../helpers/hookline.ts';
-import { Receiver, receiverPool } from '../helpers/receiver.ts';
+import { gatewayPerSuite } from '../helpers/hookline.ts';
+import { Receiver } from '../helpers/receiver.ts';
 import { parseXml, uniq, v3ErrorProperties, V3_BAD_REQUEST } from '../http/support.ts';
 import {
   ABSENT_PENDING,
@@ -62,23 +62,15 @@ function assertItem(item: Record<string, any>, sent: Sent, channel: string, labe
 }
 
 describe('Messages API: send and every simulated outcome (system clock)', () => {
-  let g: TestGateway;
-  const receivers = receiverPool();
-
-  before(async () => {
-    g = await startGateway();
-  });
-  after(async () => {
-    await receivers.closeAll();
-    await g.close();
-  });
+  const suite = gatewayPerSuite();
+  const { receivers } = suite;
 
   for (const channel of CHANNELS) {
     const chat = (CHAT_CHANNELS as readonly string[]).includes(channel);
     describe(channel, { concurrency: true }, () => {
       test('the answer: bulkId, and per destination messageId, PENDING_ACCEPTED status, destination', async () => {
         const messageId = uniq('answer');
-        const r = await g.api('POST', '/messages-api/1/messages', {
+        const r = await suite.g.api('POST', '/messages-api/1/messages', {
           messages: [message({ channel, to: '+41 79 302 67 27', messageId })],
           options: { schedule: { bulkId: `bulk-${messageId}` } },
         });
@@ -104,7 +96,7 @@ describe('Messages API: send and every simulated outcome (system clock)', () => 
       for (const [name, suffix, expected] of outcomes) {
         test(`${name} → ${expected.map((e) => e.status[1]).join(' then ')}`, async () => {
           const rx = await receivers.start();
-          const sent = await send(g, { channel, to: numberEnding(suffix), delivery: rx.url, intermediate: true, ...FULL });
+          const sent = await send(suite.g, { channel, to: numberEnding(suffix), delivery: rx.url, intermediate: true, ...FULL });
           const items = await collect(rx, 'DELIVERY', expected.length);
           items.forEach((item, i) => {
             assertStatus(item, expected[i], `${channel} ${name} #${i}`);
@@ -116,21 +108,21 @@ describe('Messages API: send and every simulated outcome (system clock)', () => 
 
       test('1001 without intermediateReport → only the final report', async () => {
         const rx = await receivers.start();
-        await send(g, { channel, to: numberEnding('1001'), delivery: rx.url });
+        await send(suite.g, { channel, to: numberEnding('1001'), delivery: rx.url });
         const [item] = await collect(rx, 'DELIVERY', 1, 500);
         assertStatus(item, DELIVERED, `${channel} 1001 final only`);
       });
 
       test('optional fields are absent when not given; a missing sender is reported as ""', async () => {
         const rx = await receivers.start();
-        const sent = await send(g, { channel, to: numberEnding('2728'), delivery: rx.url });
+        const sent = await send(suite.g, { channel, to: numberEnding('2728'), delivery: rx.url });
         const [item] = await collect(rx, 'DELIVERY', 1);
         assertItem(item, sent, channel, `${channel} bare`, { full: false });
       });
 
       test('a rejected destination: REJECTED_DESTINATION in the answer and pushed', async () => {
         const rx = await receivers.start();
-        const r = await g.api('POST', '/messages-api/1/messages', { messages: [message({ channel, to: 'not-a-number', delivery: rx.url, ...FULL })] });
+        const r = await suite.g.api('POST', '/messages-api/1/messages', { messages: [message({ channel, to: 'not-a-number', delivery: rx.url, ...FULL })] });
         assert.equal(r.status, 200);
         assert.equal(r.body.messages[0].status.name, 'REJECTED_DESTINATION');
         const [item] = await collect(rx, 'DELIVERY', 1);
@@ -142,7 +134,7 @@ describe('Messages API: send and every simulated outcome (system clock)', () => 
 
   test('webhooks.contentType application/xml: <MessagesApiDeliveryReportResponse><results><results>…', async () => {
     const rx = await receivers.start();
-    const sent = await send(g, { channel: 'VIBER_BM', to: numberEnding('2729'), delivery: rx.url, ...FULL, extra: { webhooks: { delivery: { url: rx.url }, contentType: 'application/xml', callbackData: 'user=42' } } });
+    const sent = await send(suite.g, { channel: 'VIBER_BM', to: numberEnding('2729'), delivery: rx.url, ...FULL, extra: { webhooks: { delivery: { url: rx.url }, contentType: 'application/xml', callbackData: 'user=42' } } });
     await rx.waitForRequests(1);
     const request = rx.requests[0];
     assert.match(String(request.headers['content-type']), /^application\/xml/);
@@ -153,7 +145,7 @@ describe('Messages API: send and every simulated outcome (system clock)', () => 
 
   test('several messages and destinations in one request, each on its own channel', async () => {
     const rx = await receivers.start();
-    const r = await g.api('POST', '/messages-api/1/messages', {
+    const r = await suite.g.api('POST', '/messages-api/1/messages', {
       messages: [
         { ...message({ channel: 'SMS', to: numberEnding('2730'), delivery: rx.url }), destinations: [{ to: numberEnding('2731') }, { to: numberEnding('2732') }] },
         message({ channel: 'RCS', to: numberEnding('2733'), delivery: rx.url }),
@@ -169,26 +161,20 @@ describe('Messages API: send and every simulated outcome (system clock)', () => 
 
   test('a client messageId used twice is refused the second time (REJECTED_DUPLICATE_MESSAGE_ID)', async () => {
     const messageId = uniq('dup');
-    await send(g, { channel: 'WHATSAPP', to: numberEnding('2734'), messageId });
-    const r = await g.api('POST', '/messages-api/1/messages', { messages: [message({ channel: 'WHATSAPP', to: numberEnding('2735'), messageId })] });
+    await send(suite.g, { channel: 'WHATSAPP', to: numberEnding('2734'), messageId });
+    const r = await suite.g.api('POST', '/messages-api/1/messages', { messages: [message({ channel: 'WHATSAPP', to: numberEnding('2735'), messageId })] });
     assert.equal(r.status, 200);
     assert.equal(r.body.messages[0].status.name, 'REJECTED_DUPLICATE_MESSAGE_ID');
   });
 });
 
 describe('Messages API: expiring outcomes on a ManualClock (at the end of validityPeriod, at least 10 s)', () => {
-  let g: TestGateway;
-  let clock: ManualClock;
+  const clock = new ManualClock();
+  const suite = gatewayPerSuite({}, { clock });
   let rx: Receiver;
 
   before(async () => {
-    clock = new ManualClock();
-    g = await startGateway({}, { clock });
-    rx = await Receiver.start();
-  });
-  after(async () => {
-    await rx.close();
-    await g.close();
+    rx = await suite.receivers.start();
   });
 
   for (const channel of CHANNELS) {
@@ -199,7 +185,7 @@ describe('Messages API: expiring outcomes on a ManualClock (at the end of validi
       test(`${channel} ${suffix} (validityPeriod 10 SECONDS) → ${expected.map((e) => e.status[1]).join(' then ')}`, async () => {
         rx.requests.length = 0;
         const t0 = clock.now();
-        const sent = await send(g, { channel, to: numberEnding(suffix), delivery: rx.url, intermediate: true, validitySeconds: 10 });
+        const sent = await send(suite.g, { channel, to: numberEnding(suffix), delivery: rx.url, intermediate: true, validitySeconds: 10 });
         const intermediates = expected.length - 1;
         if (intermediates) await rx.waitForResults(intermediates, 5_000);
         clock.set(t0 + 9_999);
@@ -218,16 +204,10 @@ describe('Messages API: expiring outcomes on a ManualClock (at the end of validi
 });
 
 describe('Messages API: validation (400 in the ApiError envelope, never a 500)', () => {
-  let g: TestGateway;
-  before(async () => {
-    g = await startGateway();
-  });
-  after(async () => {
-    await g.close();
-  });
+  const suite = gatewayPerSuite();
 
   async function refused(body: unknown): Promise<Array<{ property: string; violation: string }>> {
-    const r = await g.api('POST', '/messages-api/1/messages', body);
+    const r = await suite.g.api('POST', '/messages-api/1/messages', body);
     assert.equal(r.status, 400, JSON.stringify(r.body));
     v3ErrorProperties(r.body);
     assert.deepEqual([r.body.errorCode, r.body.description, r.body.action, r.body.resources], [V3_BAD_REQUEST.errorCode, V3_BAD_REQUEST.description, V3_BAD_REQUEST.action, []]);
@@ -268,7 +248,7 @@ describe('Messages API: validation (400 in the ApiError envelope, never a 500)',
   });
 
   test('malformed bodies: not JSON, no messages, a wrong type anywhere', async () => {
-    const r = await g.api('POST', '/messages-api/1/messages', '{"messages": [', { 'content-type': 'application/json' });
+    const r = await suite.g.api('POST', '/messages-api/1/messages', '{"messages": [', { 'content-type': 'application/json' });
     assert.equal(r.status, 400);
     v3ErrorProperties(r.body);
     assert.deepEqual((await refused({})).map((v) => v.property), ['messages']);
@@ -283,7 +263,7 @@ describe('Messages API: validation (400 in the ApiError envelope, never a 500)',
 
   test('the pull endpoints refuse bad query parameters in the same envelope', async () => {
     for (const path of ['/messages-api/1/inbound', '/messages-api/1/inbound?channel=PIGEON', '/messages-api/1/reports?limit=0', '/messages-api/1/reports?limit=1001', '/messages-api/1/reports?channel=EMAIL']) {
-      const r = await g.api('GET', path);
+      const r = await suite.g.api('GET', path);
       assert.equal(r.status, 400, `${path}: ${JSON.stringify(r.body)}`);
       v3ErrorProperties(r.body);
     }

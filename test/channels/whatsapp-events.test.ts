@@ -11,11 +11,12 @@
  * is not, however far the clock goes.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/clock.ts';
 import { formatInfobipTime } from '../../src/lib/infobip-time.ts';
-import { startGateway, type TestGateway } from '../helpers/hookline.ts';
-import { receiverPool, type Receiver } from '../helpers/receiver.ts';
+import { gatewayPerSuite } from '../helpers/hookline.ts';
+import { knownProblems } from '../helpers/known-shapes.ts';
+import type { Receiver } from '../helpers/receiver.ts';
 import { loadSpec, schemaProblems, webhookBodySchema } from '../helpers/spec-schema.ts';
 import { uniq } from '../http/support.ts';
 
@@ -25,26 +26,17 @@ const T0 = Date.UTC(2026, 2, 1, 9, 0, 0);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const spec = loadSpec('infobip-whatsapp-openapi.json');
 
-let g: TestGateway;
-let clock: ManualClock;
-const receivers = receiverPool();
-
-before(async () => {
-  clock = new ManualClock(T0);
-  // Retention well past the 48 h validity the expiring outcomes are run to.
-  g = await startGateway({ THROTTLES: 'off', SIMULATOR_SEEN_DELAY_MS: String(SEEN_DELAY_MS), RETENTION_HOURS: '1000' }, { clock });
-});
-after(async () => {
-  await g?.close();
-  await receivers.closeAll();
-});
+const clock = new ManualClock(T0);
+// Retention well past the 48 h validity the expiring outcomes are run to.
+const suite = gatewayPerSuite({ THROTTLES: 'off', SIMULATOR_SEEN_DELAY_MS: String(SEEN_DELAY_MS), RETENTION_HOURS: '1000' }, { clock });
+const { receivers } = suite;
 
 /** A WhatsApp business number of its own per test, so subscriptions (resources) match one test only. */
 let senders = 0;
 const newSender = () => `4478600${String(9000 + ++senders).padStart(5, '0')}`;
 
 async function ok(method: string, path: string, body?: unknown): Promise<any> {
-  const r = await g.api(method, path, body);
+  const r = await suite.g.api(method, path, body);
   assert.ok(r.status >= 200 && r.status < 300, `${method} ${path} → ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
 }
@@ -68,13 +60,13 @@ const reportsOf = (r: Receiver, messageId: string) => items(r).filter((x) => x.m
 const seenOf = (r: Receiver, messageId: string) => items(r).filter((x) => x.messageId === messageId && 'seenAt' in x);
 const repliesTo = (r: Receiver, messageId: string) => items(r).filter((x) => x.pairedMessageId === messageId);
 
-/** Every body a receiver got satisfies the spec schema of its kind. */
+/** Every body a receiver got has what is known of its kind's items and, where the spec is beside the checkout, satisfies its schema. */
 function assertSpecShapes(r: Receiver): void {
-  if (!spec) return;
   for (const body of bodies(r)) {
     const first = body.results[0];
     const webhook = 'integrationType' in first ? 'receive-inbound-whatsapp-messages' : 'seenAt' in first ? 'receive-whatsapp-seen-reports' : 'receive-whatsapp-delivery-reports';
-    assert.deepEqual(schemaProblems(spec, webhookBodySchema(spec, webhook), body), [], `${webhook}: ${JSON.stringify(body)}`);
+    assert.deepEqual(knownProblems(webhook, body), [], `${webhook}: ${JSON.stringify(body)}`);
+    if (spec) assert.deepEqual(schemaProblems(spec, webhookBodySchema(spec, webhook), body), [], `${webhook}: ${JSON.stringify(body)}`);
   }
 }
 
@@ -123,8 +115,8 @@ describe('every simulated outcome, pushed to notifyUrl', () => {
       assert.deepEqual(statusOf(report), STATUS[status], label);
       const rejected = status === 'REJECTED_DESTINATION';
       assert.deepEqual(
-        { to: report.to, messageCount: report.messageCount, callbackData: report.callbackData, platform: report.platform, sentAt: report.sentAt, doneAt: report.doneAt, currency: report.price.currency },
-        { to, messageCount: 1, callbackData: 'order=77', platform: { entityId: 'ent-1', applicationId: 'app-1' }, sentAt: formatInfobipTime(t0), doneAt: formatInfobipTime(t0), currency: 'EUR' },
+        { to: report.to, messageCount: report.messageCount, callbackData: report.callbackData, applicationId: report.applicationId, entityId: report.entityId, platform: report.platform, sentAt: report.sentAt, doneAt: report.doneAt, currency: report.price.currency },
+        { to, messageCount: 1, callbackData: 'order=77', applicationId: 'app-1', entityId: 'ent-1', platform: undefined, sentAt: formatInfobipTime(t0), doneAt: formatInfobipTime(t0), currency: 'EUR' },
         label,
       );
       assert.equal(report.price.pricePerMessage, rejected ? 0 : 0.01, `${label}: price`);
@@ -231,7 +223,7 @@ describe('every simulated outcome, pushed to notifyUrl', () => {
     assert.deepEqual(statusOf(reports[0]), STATUS.DELIVERED_TO_HANDSET);
     assert.equal(reports[0].to, '41793021012');
     assert.deepEqual(seenOf(rx, id), [], 'SMS has no SEEN');
-    const row = await g.hookline.store.db.selectFrom('messages').select(['channel', 'sender', 'text']).where('message_id', '=', id).executeTakeFirstOrThrow();
+    const row = await suite.g.hookline.store.db.selectFrom('messages').select(['channel', 'sender', 'text']).where('message_id', '=', id).executeTakeFirstOrThrow();
     assert.deepEqual(row, { channel: 'SMS', sender: 'ShopSMS', text: 'Your order has shipped (SMS)' }, 'the SMS step sent smsFailover.text from smsFailover.from');
     assertSpecShapes(rx);
   });
@@ -310,9 +302,9 @@ describe('through WHATSAPP subscriptions (no notifyUrl)', () => {
 
     // The business reads it: POST …/senders/{its number}/message/{the reply's id}/read.
     clock.advance(1_000);
-    const read = await g.api('POST', `/whatsapp/1/senders/${sender}/message/${reply.messageId}/read`, {});
+    const read = await suite.g.api('POST', `/whatsapp/1/senders/${sender}/message/${reply.messageId}/read`, {});
     assert.equal(read.status, 204, JSON.stringify(read.body));
-    const row = await g.hookline.store.db.selectFrom('inbound_messages').select(['read_at', 'api', 'channel']).where('message_id', '=', reply.messageId).executeTakeFirstOrThrow();
+    const row = await suite.g.hookline.store.db.selectFrom('inbound_messages').select(['read_at', 'api', 'channel']).where('message_id', '=', reply.messageId).executeTakeFirstOrThrow();
     assert.deepEqual([Number(row.read_at), row.api, row.channel], [clock.now(), 'whatsapp', 'WHATSAPP']);
   });
 });

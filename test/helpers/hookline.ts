@@ -5,11 +5,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import pino from 'pino';
 import { createHookline, type Hookline } from '../../src/app.ts';
 import type { Clock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createTestDatabase } from './database.ts';
+import { receiverPool } from './receiver.ts';
 
 export const TEST_API_KEY = 'test-key-0123456789abcdef';
 /** The default account's first admin (ADMIN_USERNAME / ADMIN_PASSWORD). */
@@ -63,4 +65,20 @@ export async function startGateway(env: Record<string, string> = {}, options: { 
       if (!options.dir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * For the enclosing test file or describe block: a gateway started before its tests (`suite.g`
+ * once they run) and a pool of receivers, all closed after them.
+ */
+export function gatewayPerSuite(env: Record<string, string> = {}, options: { clock?: Clock } = {}): { g: TestGateway; receivers: ReturnType<typeof receiverPool> } {
+  const suite = { g: undefined as unknown as TestGateway, receivers: receiverPool() };
+  before(async () => {
+    suite.g = await startGateway(env, options);
+  });
+  after(async () => {
+    await suite.receivers.closeAll();
+    await suite.g?.close();
+  });
+  return suite;
 }

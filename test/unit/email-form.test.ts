@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import type { Multipart } from '@fastify/multipart';
-import { baseName, EMAIL_FORM_LIMITS, readEmailForm } from '../../src/channels/email/form.ts';
+import { baseName, EMAIL_FORM_LIMITS, MAX_EMAIL_REQUEST_BYTES, readEmailForm } from '../../src/channels/email/form.ts';
 import { ApiError } from '../../src/http/errors.ts';
 
 const field = (fieldname: string, value: unknown, valueTruncated = false) => ({ type: 'field', fieldname, value, valueTruncated }) as unknown as Multipart;
@@ -81,6 +81,15 @@ describe('email form: problems', () => {
       for (;;) yield field('html', big);
     }
     await assert.rejects(readEmailForm(endless(), () => stopped++), (error: ApiError) => error.status === 413 && /^Request body is larger than/.test(error.message));
+    assert.equal(stopped, 1);
+  });
+
+  it('the total is counted in bytes: non-Latin text past the limit is 413, though it has fewer characters', async () => {
+    let stopped = 0;
+    const euros = '€'.repeat(1_000_000); // 1 million characters, 3 million bytes
+    const parts = Array.from({ length: 9 }, () => field('note', euros));
+    assert.ok(9 * euros.length < MAX_EMAIL_REQUEST_BYTES && 9 * Buffer.byteLength(euros) > MAX_EMAIL_REQUEST_BYTES);
+    await assert.rejects(readEmailForm(partsOf(parts), () => stopped++), (error: ApiError) => error.status === 413 && /^Request body is larger than/.test(error.message));
     assert.equal(stopped, 1);
   });
 

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AttachmentInfo, EmailForm } from '../../src/channels/email/form.ts';
-import { emailTrackingOf, toOutbound } from '../../src/channels/email/outbound.ts';
-import { MAX_EMAIL_RECIPIENTS, parseSendRequest, parseSender } from '../../src/channels/email/send-request.ts';
+import { trackingRequested, toOutbound } from '../../src/channels/email/outbound.ts';
+import { MAX_ADDRESS_FIELD, MAX_EMAIL_CONTENT_BYTES, MAX_EMAIL_RECIPIENTS, parseSendRequest, parseSender } from '../../src/channels/email/send-request.ts';
 import { ApiError } from '../../src/http/errors.ts';
 import { MAX_VALIDITY_MS } from '../../src/messaging/outbound.ts';
 
@@ -42,6 +42,25 @@ describe('email send request: sender', () => {
     assert.deepEqual(parseSender('Jane Smith <jane.smith@somecompany.com>'), { address: 'jane.smith@somecompany.com', name: 'Jane Smith' });
     assert.deepEqual(parseSender('"Smith, Jane" <jane@example.com>'), { address: 'jane@example.com', name: 'Smith, Jane' });
     for (const bad of ['Jane', 'jane@', '<jane@example.com', 'a b@example.com', 'Jane <not an address>']) assert.equal(parseSender(bad), null, bad);
+  });
+
+  it('spaces around the name and the brackets, an unbalanced quote; angle brackets or quotes inside the name are refused', () => {
+    assert.deepEqual(parseSender('  Jane   Smith   <  jane@example.com >  '), { address: 'jane@example.com', name: 'Jane   Smith' });
+    assert.deepEqual(parseSender('"Jane <jane@example.com>'), { address: 'jane@example.com', name: 'Jane' });
+    assert.deepEqual(parseSender('<jane@example.com>'), { address: 'jane@example.com', name: null });
+    for (const bad of ['a<b <jane@example.com>', 'Jane "x" <jane@example.com>', 'Jane <jane@example.com', 'Jane jane@example.com>', 'Jane <<jane@example.com>>']) {
+      assert.equal(parseSender(bad), null, bad);
+    }
+  });
+
+  it('hostile input is read in linear time (a backtracking regex took 3 s on the first one)', () => {
+    const hostile = ['a' + ' '.repeat(40_000) + '<', '"' + ' '.repeat(40_000) + '<x', 'a' + ' '.repeat(40_000) + '<jane@example.com>', 'a@' + 'b.'.repeat(20_000) + ' '];
+    for (const value of hostile) {
+      const started = performance.now();
+      parseSender(value);
+      const ms = performance.now() - started;
+      assert.ok(ms < 50, `${value.slice(0, 20)}…: ${ms.toFixed(1)} ms`);
+    }
   });
 });
 
@@ -138,6 +157,58 @@ describe('email send request: validation', () => {
     assert.equal(parseSendRequest(form({ ...BASIC, callbackData: 'c'.repeat(4000) }), NOW).callbackData?.length, 4000);
   });
 
+  it('sizes: URLs 2048, ids 255, landingPagePlaceholders 4000, from and replyTo 998 (measured before they are parsed)', () => {
+    const at = (n: number) => 'x'.repeat(n);
+    const url = (n: number) => 'https://hooks.example.com/' + 'p'.repeat(n - 'https://hooks.example.com/'.length);
+    const address = (n: number) => 'J'.repeat(n - ' <jane@example.com>'.length) + ' <jane@example.com>';
+    const ids = ['campaignReferenceId', 'applicationId', 'entityId', 'landingPageId', 'ipPoolId', 'templateLanguageVersion'];
+    const limits = { notifyUrl: url(2048), trackingUrl: url(2048), landingPagePlaceholders: at(4000), from: address(MAX_ADDRESS_FIELD), replyTo: address(MAX_ADDRESS_FIELD), ...Object.fromEntries(ids.map((id) => [id, at(255)])) };
+    const r = parseSendRequest(form({ ...BASIC, ...limits }), NOW);
+    assert.equal(r.from?.address, 'jane@example.com');
+    assert.deepEqual([r.notifyUrl, r.trackingUrl, r.replyTo, r.campaignReferenceId, r.applicationId, r.entityId], [limits.notifyUrl, limits.trackingUrl, limits.replyTo, at(255), at(255), at(255)]);
+
+    const over = { notifyUrl: url(2049), trackingUrl: url(2049), landingPagePlaceholders: at(4001), from: address(MAX_ADDRESS_FIELD + 1), replyTo: address(MAX_ADDRESS_FIELD + 1), ...Object.fromEntries(ids.map((id) => [id, at(256)])) };
+    assert.deepEqual(violations(form({ ...BASIC, ...over })), {
+      notifyUrl: ['size must be between 0 and 2048'],
+      trackingUrl: ['size must be between 0 and 2048'],
+      landingPagePlaceholders: ['size must be between 0 and 4000'],
+      from: [`size must be between 0 and ${MAX_ADDRESS_FIELD}`],
+      replyTo: [`size must be between 0 and ${MAX_ADDRESS_FIELD}`],
+      ...Object.fromEntries(ids.map((id) => [id, ['size must be between 0 and 255']])),
+    });
+  });
+
+  it('a 40,000-character hostile from is refused by its size alone, at once', () => {
+    const started = performance.now();
+    assert.deepEqual(violations(form({ ...BASIC, from: 'a' + ' '.repeat(40_000) + '<' })), { from: [`size must be between 0 and ${MAX_ADDRESS_FIELD}`] });
+    assert.ok(performance.now() - started < 50);
+  });
+
+  it(`text, html and ampHtml hold at most ${MAX_EMAIL_CONTENT_BYTES} bytes together, counted in UTF-8 bytes`, () => {
+    const mib = 1024 * 1024;
+    assert.equal(parseSendRequest(form({ ...BASIC, text: 't'.repeat(mib), html: 'h'.repeat(2 * mib), ampHtml: 'a'.repeat(mib) }), NOW).html?.length, 2 * mib);
+    const together = `text, html and ampHtml must not hold more than ${MAX_EMAIL_CONTENT_BYTES} bytes together`;
+    assert.deepEqual(violations(form({ ...BASIC, text: 't'.repeat(mib), html: 'h'.repeat(2 * mib), ampHtml: 'a'.repeat(mib + 1) })), { html: [together] });
+    // 1.4 million characters, 4.2 million bytes: too much, though fewer characters than the limit's bytes.
+    const euros = '€'.repeat(1_400_000);
+    assert.ok(euros.length < MAX_EMAIL_CONTENT_BYTES && Buffer.byteLength(euros) > MAX_EMAIL_CONTENT_BYTES);
+    assert.deepEqual(violations(form({ ...BASIC, text: euros })), { text: [together] });
+  });
+
+  it('cc and bcc must be addresses (they have no message of their own to reject); so must replyTo', () => {
+    assert.deepEqual(violations(form({ ...BASIC, cc: ['ok@example.com', 'not an address'], bcc: ['{"to": "nobody"}', 'b@example.com', 'x@'], replyTo: 'replies' })), {
+      'cc[1]': ['must be an email address'],
+      'bcc[0]': ['must be an email address'],
+      'bcc[2]': ['must be an email address'],
+      replyTo: ['must be an email address, optionally with a name: Jane Smith <jane.smith@example.com>'],
+    });
+    const r = parseSendRequest(form({ ...BASIC, cc: '{"to": "jane.grey@somecompany.com", "placeholders": {"name": "Jane"}}', replyTo: 'Replies <all.replies@somedomain.com>' }), NOW);
+    assert.deepEqual(r.cc, [{ address: 'jane.grey@somecompany.com', placeholders: { name: 'Jane' } }]);
+    assert.equal(r.replyTo, 'Replies <all.replies@somedomain.com>');
+    // A bad to address is not refused here: intake rejects that recipient's message on its own.
+    assert.deepEqual(parseSendRequest(form({ ...BASIC, to: ['a@example.com', 'nope'] }), NOW).to.map((t) => t.address), ['a@example.com', 'nope']);
+  });
+
   it('ampHtml needs html; a client messageId names one recipient; a bad JSON recipient is pointed at', () => {
     assert.deepEqual(violations(form({ ...BASIC, ampHtml: '<html amp4email></html>' })), { html: ['must be given with ampHtml'] });
     assert.deepEqual(violations(form({ ...BASIC, to: ['a@example.com', 'b@example.com'], messageId: 'mine' })), {
@@ -223,9 +294,9 @@ describe('email send request → intake drafts', () => {
   });
 
   it('tracking: track switches both, trackOpens / trackClicks override; both on by default', () => {
-    assert.deepEqual(emailTrackingOf({ track: null, trackOpens: null, trackClicks: null }), { opens: true, clicks: true });
-    assert.deepEqual(emailTrackingOf({ track: false, trackOpens: null, trackClicks: null }), { opens: false, clicks: false });
-    assert.deepEqual(emailTrackingOf({ track: false, trackOpens: true, trackClicks: null }), { opens: true, clicks: false });
-    assert.deepEqual(emailTrackingOf({ track: true, trackOpens: null, trackClicks: false }), { opens: true, clicks: false });
+    assert.deepEqual(trackingRequested({ track: null, trackOpens: null, trackClicks: null }), { opens: true, clicks: true });
+    assert.deepEqual(trackingRequested({ track: false, trackOpens: null, trackClicks: null }), { opens: false, clicks: false });
+    assert.deepEqual(trackingRequested({ track: false, trackOpens: true, trackClicks: null }), { opens: true, clicks: false });
+    assert.deepEqual(trackingRequested({ track: true, trackOpens: null, trackClicks: false }), { opens: true, clicks: false });
   });
 });

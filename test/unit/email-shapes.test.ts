@@ -12,6 +12,7 @@ import type { EngagementView } from '../../src/events/engagements.ts';
 import type { ReportView } from '../../src/messaging/report-shape.ts';
 import { ERROR, STATUS } from '../../src/messaging/status-catalogue.ts';
 import { PAYLOADS, renderDeliveryBody } from '../../src/webhooks/render.ts';
+import { KNOWN_ITEMS, knownProblems } from '../helpers/known-shapes.ts';
 import { loadSpec, schemaProblems, webhookBodySchema } from '../helpers/spec-schema.ts';
 
 const spec = loadSpec('infobip-email-openapi.json');
@@ -100,11 +101,11 @@ describe('email payload shapes', () => {
     for (const absent of ['timeToFirstAttempt', 'callbackData', 'entityId']) assert.equal(absent in item, false, absent);
   });
 
-  it('pull item: messageCount, no callbackData', () => {
+  it('pull item: messageCount, no callbackData, no campaignReferenceId (ApiReport names neither)', () => {
     const item = toEmailPullReport(report);
     assert.equal(item.messageCount, 1);
-    assert.equal('smsCount' in item, false);
-    assert.equal('callbackData' in item, false);
+    for (const absent of ['smsCount', 'callbackData', 'campaignReferenceId']) assert.equal(absent in item, false, absent);
+    assert.deepEqual([item.entityId, item.applicationId], [report.entity_id, report.application_id]);
   });
 
   it('tracking: OPENED, CLICKED (with url), COMPLAINED (with sender), one object per request', () => {
@@ -145,8 +146,32 @@ describe('email payload shapes', () => {
     const xml = new XMLParser({ parseTagValue: false });
     assert.equal(xml.parse(renderDeliveryBody('email', 'application/xml', [report])).WebhookDLRPayload.results.result.messageId, report.message_id);
     assert.equal(xml.parse(renderDeliveryBody('email-tracking', 'application/xml', [engagement('OPEN')])).WebhookTrackingPayload.notificationType, 'OPENED');
-    // A delivery whose event vanished still has a body.
-    assert.equal(renderDeliveryBody('email-tracking', 'application/json', []), '{}');
+  });
+});
+
+const OUTCOMES = [
+  [STATUS.DELIVERED_TO_HANDSET, ERROR.NO_ERROR],
+  [STATUS.PENDING_WAITING_DELIVERY, ERROR.EC_MAILBOX_TEMPORARY_UNAVAILABLE],
+  [STATUS.UNDELIVERABLE_NOT_DELIVERED, ERROR.EC_HARD_BOUNCE],
+  [STATUS.REJECTED_DESTINATION, ERROR.NO_ERROR],
+];
+const TRACKED = [['OPEN', null], ['CLICK', 'https://www.somelink.com'], ['COMPLAINT', null]] as const;
+
+// Written down from the spec (test/helpers/known-shapes.ts), so these run where the spec is not beside the checkout.
+describe('email payloads hold what the spec says (no spec needed)', () => {
+  it('delivery reports: every simulated outcome, with and without the optional ids', () => {
+    for (const [status_id, error_id] of OUTCOMES) {
+      const body = render('email', [{ ...report, status_id, error_id }, { ...report, callback_data: null, entity_id: null, sent_at: null }]);
+      assert.deepEqual(knownProblems('receive-email-delivery-reports', body), [], JSON.stringify(body));
+    }
+  });
+
+  it('pull items (ApiReport): nothing the schema does not name', () => {
+    assert.deepEqual(knownProblems('email-pull-reports', { results: [toEmailPullReport(report), toEmailPullReport({ ...report, sent_at: null })] }), []);
+  });
+
+  it('tracking: one object per event, nothing the schema does not name', () => {
+    for (const [event, url] of TRACKED) assert.deepEqual(knownProblems('receive-email-tracking-reports', render('email-tracking', [engagement(event, url)])), [], event);
   });
 });
 
@@ -155,13 +180,7 @@ describe('email payloads validate against the spec', { skip: spec === null ? 'sh
   const resolve = (s: any): any => (s.$ref ? resolve(s.$ref.replace(/^#\//, '').split('/').reduce((node: any, key: string) => node[key], spec)) : s);
 
   it('receive-email-delivery-reports: every simulated email outcome', () => {
-    const outcomes = [
-      [STATUS.DELIVERED_TO_HANDSET, ERROR.NO_ERROR],
-      [STATUS.PENDING_WAITING_DELIVERY, ERROR.EC_MAILBOX_TEMPORARY_UNAVAILABLE],
-      [STATUS.UNDELIVERABLE_NOT_DELIVERED, ERROR.EC_HARD_BOUNCE],
-      [STATUS.REJECTED_DESTINATION, ERROR.NO_ERROR],
-    ];
-    for (const [status_id, error_id] of outcomes) {
+    for (const [status_id, error_id] of OUTCOMES) {
       const body = render('email', [{ ...report, status_id, error_id }, { ...report, callback_data: null, entity_id: null, sent_at: null }]);
       assert.deepEqual(schemaProblems(spec!, webhookBodySchema(spec!, 'receive-email-delivery-reports'), body), []);
     }
@@ -173,7 +192,7 @@ describe('email payloads validate against the spec', { skip: spec === null ? 'sh
 
   it('receive-email-tracking-reports: OPENED, CLICKED, COMPLAINED', () => {
     const schema = webhookBodySchema(spec!, 'receive-email-tracking-reports');
-    for (const [event, url] of [['OPEN', null], ['CLICK', 'https://www.somelink.com'], ['COMPLAINT', null]] as const) {
+    for (const [event, url] of TRACKED) {
       const body = render('email-tracking', [engagement(event, url)]);
       // The schema types messageId as a number, yet its own examples (and every Infobip message id)
       // are strings: Hookline sends the string, as the examples do.
@@ -191,5 +210,12 @@ describe('email payloads validate against the spec', { skip: spec === null ? 'sh
   it('the delivery report item names no field the schema does not', () => {
     const item = resolve(resolve(webhookBodySchema(spec!, 'receive-email-delivery-reports')).properties.results.items);
     for (const key of Object.keys(render('email', [report]).results[0])) assert.ok(key in item.properties, key);
+  });
+
+  it("the fields written down in known-shapes.ts are the schemas' own", () => {
+    const fieldsOf = (schema: any) => Object.keys(resolve(schema).properties);
+    assert.deepEqual(KNOWN_ITEMS['receive-email-delivery-reports'].fields, fieldsOf(resolve(webhookBodySchema(spec!, 'receive-email-delivery-reports')).properties.results.items));
+    assert.deepEqual(KNOWN_ITEMS['receive-email-tracking-reports'].fields, fieldsOf(webhookBodySchema(spec!, 'receive-email-tracking-reports')));
+    assert.deepEqual(KNOWN_ITEMS['email-pull-reports'].fields, fieldsOf(schemaOf('ApiReport')));
   });
 });

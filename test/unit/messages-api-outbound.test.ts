@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { fromMessagesApi, SUPPORTED_CHANNELS } from '../../src/channels/messages-api/outbound.ts';
+import { fromMessagesApi } from '../../src/channels/messages-api/outbound.ts';
+import { MESSAGES_API_CHANNELS } from '../../src/messaging/channels.ts';
 import { MessagesApiRequest } from '../../src/channels/messages-api/schemas.ts';
 import { createServer } from '../../src/http/server.ts';
 import { MAX_VALIDITY_MS } from '../../src/messaging/outbound.ts';
@@ -61,7 +62,7 @@ describe("the spec's request examples", { skip: spec === null && 'shared/referen
 
   for (const [name, example] of examples) {
     const message = example.value.messages[0];
-    const unsupported = [message.channel, ...(message.failover ?? []).map((f: any) => f.channel)].filter((c) => !SUPPORTED_CHANNELS.includes(c));
+    const unsupported = [message.channel, ...(message.failover ?? []).map((f: any) => f.channel)].filter((c) => !MESSAGES_API_CHANNELS.includes(c));
     const templates = [message.template ? 'messages[0].template' : null, ...(message.failover ?? []).map((f: any, k: number) => (f.template ? `messages[0].failover[${k}].template` : null))].filter(Boolean);
     if (unsupported.length || templates.length) {
       it(`${name}: refused, naming ${[...unsupported, ...templates].join(', ')}`, async () => {
@@ -288,5 +289,115 @@ describe('refusals (400, ApiError envelope, every violation named)', () => {
     assert.deepEqual(await refused({ messages: [] }), [{ property: 'messages', violation: 'must NOT have fewer than 1 items' }]);
     const props = (await refused({ messages: [{ destinations: [], content: { body: { type: 'TEXT', text: 'x' } } }] })).map((v) => v.property).sort();
     assert.deepEqual(props, ['messages[0].channel', 'messages[0].destinations']);
+  });
+});
+
+describe('bounds: each channel’s text, and every string and array of the content', () => {
+  const message = (channel: string, content: unknown, extra: Record<string, unknown> = {}) => ({ messages: [{ channel, destinations: [{ to: '41793026727' }], content, ...extra }] });
+  const textOf = (n: number) => ({ body: { type: 'TEXT', text: 'x'.repeat(n) } });
+
+  it('text at each channel’s limit is accepted, one more character is refused naming the channel (SMS length is intake’s)', async () => {
+    for (const [channel, limit] of [['WHATSAPP', 4096], ['VIBER_BM', 1000], ['RCS', 3072]] as const) {
+      await drafts(message(channel, textOf(limit)));
+      assert.deepEqual(await refused(message(channel, textOf(limit + 1))), [{ property: 'messages[0].content.body.text', violation: `must NOT have more than ${limit} characters on ${channel}` }], channel);
+    }
+    assert.equal((await drafts(message('SMS', textOf(4096)))).drafts[0].text.length, 4096);
+  });
+
+  it('characters are counted as Infobip counts them: an emoji is one', async () => {
+    await drafts(message('VIBER_BM', { body: { type: 'TEXT', text: '😀'.repeat(1000) } }));
+    await refused(message('VIBER_BM', { body: { type: 'TEXT', text: '😀'.repeat(1001) } }));
+  });
+
+  it('a media caption counts as the text; a text is refused once, for its channel', async () => {
+    assert.deepEqual(await refused(message('VIBER_BM', { body: { type: 'IMAGE', url: 'https://example.com/a.jpg', text: 'x'.repeat(1001) } })), [
+      { property: 'messages[0].content.body.text', violation: 'must NOT have more than 1000 characters on VIBER_BM' },
+    ]);
+    assert.deepEqual(await refused(message('WHATSAPP', textOf(5000))), [{ property: 'messages[0].content.body.text', violation: 'must NOT have more than 4096 characters on WHATSAPP' }]);
+  });
+
+  it('failover: a step sends the message’s text unless it has its own, each capped on the step’s channel', async () => {
+    const byChannel = [{ channel: 'WHATSAPP', to: '41793026727' }, { channel: 'VIBER_BM', to: '41793026727' }, { channel: 'SMS', to: '41793026727' }];
+    const withFailover = (text: string, failover: unknown[]) => ({ messages: [{ channel: 'WHATSAPP', destinations: [{ byChannel }], content: { body: { type: 'TEXT', text } }, failover }] });
+    assert.deepEqual(await refused(withFailover('x'.repeat(1001), [{ channel: 'VIBER_BM' }, { channel: 'SMS' }])), [
+      { property: 'messages[0].content.body.text', violation: 'must NOT have more than 1000 characters on VIBER_BM' },
+    ]);
+    await drafts(withFailover('x'.repeat(1001), [{ channel: 'VIBER_BM', content: textOf(1000) }, { channel: 'SMS' }]));
+    assert.deepEqual(await refused(withFailover('hi', [{ channel: 'VIBER_BM', content: textOf(1001) }])), [
+      { property: 'messages[0].failover[0].content.body.text', violation: 'must NOT have more than 1000 characters on VIBER_BM' },
+    ]);
+  });
+
+  it('every string of the content at any depth (URLs 2048), every array (100 items), nesting (10 levels); buttons (11)', async () => {
+    const long = 'x'.repeat(4097);
+    const cards = [{ media: { url: `https://example.com/${'a'.repeat(2030)}` }, title: long }];
+    assert.deepEqual(await refused(message('RCS', { body: { type: 'CAROUSEL', cards }, footer: { text: long } })), [
+      { property: 'messages[0].content.body.cards[0].media.url', violation: 'must NOT have more than 2048 characters' },
+      { property: 'messages[0].content.body.cards[0].title', violation: 'must NOT have more than 4096 characters' },
+      { property: 'messages[0].content.footer.text', violation: 'must NOT have more than 4096 characters' },
+    ]);
+    assert.deepEqual(await refused(message('WHATSAPP', { body: { type: 'LIST', text: 'pick', sections: Array.from({ length: 101 }, () => ({ title: 's' })) } })), [
+      { property: 'messages[0].content.body.sections', violation: 'must NOT have more than 100 items' },
+    ]);
+    let deep: unknown = 'leaf';
+    for (let k = 0; k < 12; k++) deep = { deeper: deep };
+    assert.deepEqual(await refused(message('WHATSAPP', { body: { type: 'FLOW', action: deep, buttonText: 'b', id: 'i', text: 't', token: 'k' } })), [
+      { property: 'messages[0].content.body.action.deeper.deeper.deeper.deeper.deeper.deeper.deeper.deeper', violation: 'must not nest more than 10 levels deep' },
+    ]);
+    const buttons = Array.from({ length: 12 }, (_, k) => ({ type: 'REPLY', text: `b${k}` }));
+    assert.deepEqual(await refused(message('RCS', { body: { type: 'TEXT', text: 'x' }, buttons })), [{ property: 'messages[0].content.buttons', violation: 'must NOT have more than 11 items' }]);
+    await drafts(message('RCS', { body: { type: 'TEXT', text: 'x' }, buttons: buttons.slice(0, 11) }));
+  });
+
+  it('the spec’s own limits and shapes: senderDisplayInfo.name (28), confirmationBody.text, a destination of over 255 characters, a failover step per channel at most', async () => {
+    assert.deepEqual(await refused(message('RCS', { body: { type: 'TEXT', text: 'x' }, senderDisplayInfo: { name: 'n'.repeat(29) } })), [
+      { property: 'messages[0].content.senderDisplayInfo.name', violation: 'must NOT have more than 28 characters' },
+    ]);
+    assert.deepEqual(await refused(message('RCS', { body: { type: 'TEXT', text: 'x' }, confirmationBody: {} })), [{ property: 'messages[0].content.confirmationBody.text', violation: "must have required property 'text'" }]);
+    assert.deepEqual(await refused({ messages: [{ channel: 'SMS', destinations: [{ to: '4'.repeat(256) }], content: { body: { type: 'TEXT', text: 'x' } } }] }), [
+      { property: 'messages[0].destinations[0].to', violation: 'must NOT have more than 255 characters' },
+    ]);
+    const failover = ['SMS', 'RCS', 'VIBER_BM', 'APPLE_MB', 'INSTAGRAM_DM', 'LINE_ON', 'MESSENGER', 'MMS', 'VIBER_BOT', 'SMS'].map((channel) => ({ channel }));
+    assert.deepEqual(await refused({ messages: [{ channel: 'WHATSAPP', destinations: [{ to: '41793026727' }], content: { body: { type: 'TEXT', text: 'x' } }, failover }] }), [
+      { property: 'messages[0].failover', violation: 'must NOT have more than 9 items' },
+    ]);
+  });
+});
+
+describe('empty values', () => {
+  it('a messageId of "" is no id (the spec allows length 0): one is made, as WhatsApp does; so is a byChannel one', async () => {
+    const { drafts: [a, b] } = await drafts({
+      messages: [
+        { channel: 'SMS', destinations: [{ to: '41793026727', messageId: '' }], content: { body: { type: 'TEXT', text: 'x' } } },
+        { channel: 'RCS', destinations: [{ messageId: '', byChannel: [{ channel: 'RCS', to: '41793026728', messageId: '' }] }], content: { body: { type: 'TEXT', text: 'x' } } },
+      ],
+    });
+    for (const d of [a, b]) {
+      assert.equal(d.clientMessageId, undefined);
+      assert.match(d.messageId, /^[0-9a-f-]{36}$/);
+    }
+    assert.notEqual(a.messageId, b.messageId);
+  });
+
+  it('an empty or blank TEXT is refused, as is any blank required field; an empty caption is none', async () => {
+    const message = (content: unknown) => ({ messages: [{ channel: 'WHATSAPP', destinations: [{ to: '41793026727' }], content }] });
+    assert.deepEqual(await refused(message({ body: { type: 'TEXT', text: '' } })), [{ property: 'messages[0].content.body.text', violation: 'must not be blank' }]);
+    assert.deepEqual(await refused(message({ body: { type: 'TEXT', text: ' \n ' } })), [{ property: 'messages[0].content.body.text', violation: 'must not be blank' }]);
+    assert.deepEqual(await refused(message({ body: { type: 'TEXT', text: 'x' }, buttons: [{ type: 'OPEN_URL', text: 'Go', url: '' }] })), [
+      { property: 'messages[0].content.buttons[0].url', violation: 'must not be blank' },
+    ]);
+    const { drafts: [d] } = await drafts(message({ body: { type: 'IMAGE', url: 'https://example.com/a.jpg', text: '' } }));
+    assert.equal(d.text, '');
+  });
+});
+
+describe('request-wide settings', () => {
+  it('options.tracking: every draft of every message gets the same link tracking; none without it', async () => {
+    const two = { messages: [text('SMS').messages[0], { ...text('WHATSAPP').messages[0], destinations: [{ to: '41793026728' }, { to: '41793026729' }] }] };
+    const tracked = await drafts({ ...two, options: { tracking: { trackingUrl: 'https://example.com/clicks', removeProtocol: true } } });
+    assert.equal(tracked.drafts.length, 3);
+    for (const d of tracked.drafts) assert.deepEqual(d.linkTracking, { trackClicks: true, trackingUrl: 'https://example.com/clicks', removeProtocol: true, trackingUrlPath: 'options.tracking.trackingUrl' });
+    assert.deepEqual((await drafts({ ...two, options: { tracking: { shortenUrl: false } } })).drafts.map((d: any) => d.linkTracking), [null, null, null]);
+    assert.deepEqual((await drafts(two)).drafts.map((d: any) => d.linkTracking), [null, null, null]);
   });
 });

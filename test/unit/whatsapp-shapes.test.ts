@@ -1,7 +1,8 @@
 /**
  * The WhatsApp webhook bodies (src/channels/whatsapp/shapes.ts), rendered through the payload
- * registry as the dispatcher renders them, against the spec's webhook schemas
- * (`receive-whatsapp-delivery-reports`, `receive-whatsapp-seen-reports`,
+ * registry as the dispatcher renders them: field by field and against what is known of the spec's
+ * items (test/helpers/known-shapes.ts), always; then, where the spec is beside the checkout,
+ * against its webhook schemas (`receive-whatsapp-delivery-reports`, `receive-whatsapp-seen-reports`,
  * `receive-inbound-whatsapp-messages`): required fields, types, enums, date-time format.
  */
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import type { InboundView } from '../../src/inbound/mo-shape.ts';
 import type { ReportView } from '../../src/messaging/report-shape.ts';
 import { ERROR, STATUS } from '../../src/messaging/status-catalogue.ts';
 import { PAYLOADS, renderDeliveryBody } from '../../src/webhooks/render.ts';
+import { knownProblems } from '../helpers/known-shapes.ts';
 import { loadSpec, schemaProblems, webhookBodySchema } from '../helpers/spec-schema.ts';
 
 const spec = loadSpec('infobip-whatsapp-openapi.json');
@@ -104,14 +106,27 @@ describe('WhatsApp payload shapes', () => {
         },
       ],
     });
-    // Platform ids come as the SMS v3 report has them; a message never sent yet reports its creation time.
+    // A message never sent yet reports its creation time.
     const [item] = render('whatsapp', [{ ...report, entity_id: 'e', application_id: null, sent_at: null, callback_data: null }]).results;
-    assert.deepEqual(item.platform, { entityId: 'e' });
     assert.equal(item.sentAt, '2019-04-09T19:00:58.642+0000');
     assert.equal('callbackData' in item, false);
+    assert.deepEqual(knownProblems('receive-whatsapp-delivery-reports', { results: [render('whatsapp', [report]).results[0], item] }), []);
+  });
+
+  it('platform ids come flat, named and ordered as in the seen report (the WhatsApp API has no platform object)', () => {
+    const ids = { entity_id: 'example-entity-id', application_id: 'example-application-id' };
+    const [delivered] = render('whatsapp', [{ ...report, ...ids }]).results;
+    const [seenItem] = render('whatsapp-seen', [{ ...seen, ...ids }]).results;
+    assert.equal(delivered.platform, undefined);
+    assert.deepEqual(Object.keys(delivered).slice(-2), ['applicationId', 'entityId']);
+    assert.deepEqual(Object.keys(seenItem).slice(-2), ['applicationId', 'entityId']);
+    assert.deepEqual([delivered.applicationId, delivered.entityId], [seenItem.applicationId, seenItem.entityId]);
+    const [one] = render('whatsapp', [{ ...report, entity_id: 'e', application_id: null }]).results;
+    assert.deepEqual([one.entityId, 'applicationId' in one], ['e', false]);
   });
 
   it('seen report: the business number as from, the person as to', () => {
+    assert.deepEqual(knownProblems('receive-whatsapp-seen-reports', render('whatsapp-seen', [seen, { ...seen, entity_id: null, application_id: null, sent_at: null }])), []);
     assert.deepEqual(render('whatsapp-seen', [seen]), {
       results: [
         {
@@ -128,6 +143,7 @@ describe('WhatsApp payload shapes', () => {
   });
 
   it('inbound message: MO_OTT_CONTACT with the paired message id, counts, and the contact the schema requires', () => {
+    assert.deepEqual(knownProblems('receive-inbound-whatsapp-messages', render('whatsapp-mo', [inbound, { ...inbound, paired_message_id: null, keyword: 'HELP' }])), []);
     assert.deepEqual(render('whatsapp-mo', [inbound, { ...inbound, id: 14, message_id: 'wamid.2', paired_message_id: null, callback_data: 'cb', keyword: 'HELP' }]), {
       results: [
         {

@@ -112,7 +112,8 @@ export async function readEmailForm(parts: AsyncIterable<Multipart>, stopParsing
         continue;
       }
       const value = typeof part.value === 'string' ? part.value : JSON.stringify(part.value);
-      count(value.length);
+      // Bytes, as the limit says and as the parser measures fields: non-Latin text is 2 to 4 bytes a character.
+      count(Buffer.byteLength(value));
       if (part.valueTruncated) problem ??= tooLarge(`Field ${name} is larger than ${EMAIL_FORM_LIMITS.fieldSize} bytes`);
       if (isFileField(name)) {
         form.misplaced.texts.push(name);

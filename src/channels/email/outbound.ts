@@ -11,32 +11,22 @@
  * attachments as metadata only (name, size, content type; the bytes were never stored).
  */
 import { newBulkId, newMessageId } from '../../lib/ids.ts';
+import { compact } from '../../lib/payload.ts';
+import { CHANNEL } from '../../messaging/channels.ts';
 import { MAX_VALIDITY_MS, type OutboundDraft, type OutboundRequest } from '../../messaging/outbound.ts';
+import type { EmailTrackingOptions } from '../../network/connector.ts';
 import type { EmailSendRequest, Recipient } from './send-request.ts';
-
-export const EMAIL_CHANNEL = 'EMAIL';
-
-/** What the simulator reads to decide on OPEN and CLICK events (see network/connector.ts EmailTracking). */
-export interface EmailTrackingOptions {
-  opens: boolean;
-  clicks: boolean;
-}
 
 /**
  * `track` switches opens and clicks together, `trackOpens` / `trackClicks` override it one by one
  * (the spec's words); with none of them both are tracked, as on an Infobip account's defaults.
  */
-export function emailTrackingOf(request: Pick<EmailSendRequest, 'track' | 'trackOpens' | 'trackClicks'>): EmailTrackingOptions {
+export function trackingRequested(request: Pick<EmailSendRequest, 'track' | 'trackOpens' | 'trackClicks'>): EmailTrackingOptions {
   return { opens: request.trackOpens ?? request.track ?? true, clicks: request.trackClicks ?? request.track ?? true };
 }
 
 const some = <T>(items: T[]) => (items.length ? items : undefined);
 const orUndefined = <T>(value: T | null) => value ?? undefined;
-
-function compact(options: Record<string, unknown>): Record<string, unknown> | null {
-  const kept = Object.entries(options).filter(([, v]) => v !== undefined);
-  return kept.length ? Object.fromEntries(kept) : null;
-}
 
 /** The options every message of the request shares. */
 function sharedOptions(r: EmailSendRequest): Record<string, unknown> {
@@ -54,7 +44,8 @@ function sharedOptions(r: EmailSendRequest): Record<string, unknown> {
     bcc: some(r.bcc),
     attachments: some(r.attachments),
     inlineImages: some(r.inlineImages),
-    emailTracking: emailTrackingOf(r),
+    // Stored for the network, which plays OPEN and CLICK events only where they are tracked.
+    emailTracking: trackingRequested(r),
     trackingPixelPosition: orUndefined(r.trackingPixelPosition),
     defaultPlaceholders: orUndefined(r.defaultPlaceholders),
     headers: orUndefined(r.headers),
@@ -77,7 +68,7 @@ function draftOf(r: EmailSendRequest, index: number, recipient: Recipient, extra
     sender: r.from?.address ?? null,
     text: r.templateId !== null ? '' : (r.text ?? ''),
     binary: false,
-    channel: EMAIL_CHANNEL,
+    channel: CHANNEL.EMAIL,
     notifyUrl: r.notifyUrl,
     notifyUrlPath: 'notifyUrl',
     engagementUrl: r.trackingUrl,

@@ -4,7 +4,8 @@
  *  - delivery report pushed to `notifyUrl` / EMAIL subscriptions (webhook
  *    `receive-email-delivery-reports`, schema Result): `{results: [...]}`, its count named `smsCount`;
  *  - the same report pulled from `GET /email/1/reports` (schema ApiReport): `messageCount`, and no
- *    `callbackData` (the spec's pull item has none);
+ *    `callbackData` nor `campaignReferenceId` (the spec's pull item has neither, though the pull
+ *    filters by the campaign);
  *  - OPEN / CLICK / COMPLAINT pushed to `trackingUrl` / subscriptions (webhook
  *    `receive-email-tracking-reports`, schema WebhookTrackingPayload): ONE object per request.
  *
@@ -17,29 +18,27 @@ import { createHash } from 'node:crypto';
 import { recipientInfoOf } from '../../clicks/device.ts';
 import { loadEngagementViews, type EngagementView } from '../../events/engagements.ts';
 import { formatInfobipTime } from '../../lib/infobip-time.ts';
-import { toXml } from '../../lib/xml.ts';
-import { loadReportViews, type ReportView } from '../../messaging/report-shape.ts';
+import { optional, resultsPayload, sentAtOf, serialize, viewsById } from '../../lib/payload.ts';
+import { loadReportsById, type ReportView } from '../../messaging/report-shape.ts';
 import { errorObject, statusObject } from '../../messaging/status-catalogue.ts';
 import type { PayloadKind } from '../../webhooks/render.ts';
 
 export const EMAIL_XML_ROOTS = { webhook: 'WebhookDLRPayload', pull: 'ApiReportsResponse', tracking: 'WebhookTrackingPayload' } as const;
 
-const optional = <T>(key: string, value: T | null | undefined) => (value === null || value === undefined ? {} : { [key]: value });
-
-/** What both report shapes share, in the order of the spec's webhook example. */
-function reportFields(r: ReportView) {
+/** What both report shapes share, in the order of the spec's webhook example; only the webhook's names the campaign. */
+function reportFields(r: ReportView, withCampaign: boolean) {
   const sentAt = r.sent_at === null ? null : Number(r.sent_at);
   return {
     ...optional('entityId', r.entity_id),
     ...optional('applicationId', r.application_id),
-    ...optional('campaignReferenceId', r.campaign_reference_id),
+    ...(withCampaign ? optional('campaignReferenceId', r.campaign_reference_id) : {}),
     bulkId: r.bulk_id,
     price: { pricePerMessage: Number(r.price_per_message), currency: r.currency },
     status: statusObject(r.status_id),
     error: errorObject(r.error_id, 'v3'),
     messageId: r.message_id,
     doneAt: formatInfobipTime(Number(r.done_at)),
-    sentAt: formatInfobipTime(sentAt ?? Number(r.created_at)),
+    sentAt: sentAtOf(r),
     // "between accepting the request and making the first delivery attempt": known once it was sent.
     ...optional('timeToFirstAttempt', sentAt === null ? null : sentAt - Number(r.created_at)),
   };
@@ -47,12 +46,12 @@ function reportFields(r: ReportView) {
 
 /** Webhook item (Result): `smsCount` is the spec's name for the number of emails. */
 export function toEmailDeliveryReport(r: ReportView): Record<string, unknown> {
-  return { ...reportFields(r), smsCount: r.parts, ...optional('callbackData', r.callback_data), to: r.destination };
+  return { ...reportFields(r, true), smsCount: r.parts, ...optional('callbackData', r.callback_data), to: r.destination };
 }
 
-/** Pull item (ApiReport): `messageCount`, no callbackData. */
+/** Pull item (ApiReport): `messageCount`, no callbackData, no campaignReferenceId. */
 export function toEmailPullReport(r: ReportView): Record<string, unknown> {
-  return { ...reportFields(r), messageCount: r.parts, to: r.destination };
+  return { ...reportFields(r, false), messageCount: r.parts, to: r.destination };
 }
 
 const NOTIFICATION_TYPES: Record<string, string> = { OPEN: 'OPENED', CLICK: 'CLICKED', COMPLAINT: 'COMPLAINED' };
@@ -92,27 +91,16 @@ export function toEmailTrackingEvent(e: EngagementView): Record<string, unknown>
   };
 }
 
-const render = (contentType: string, root: string, body: object) => (contentType === 'application/xml' ? toXml(root, body) : JSON.stringify(body));
-
 /** The `email` payload family: delivery reports of messages sent through /email/3/send. */
-export const EMAIL_REPORT_PAYLOAD: PayloadKind = {
-  async load(db, ids) {
-    return new Map((await loadReportViews(db, ids)).map((v) => [Number(v.report_id), v]));
-  },
-  render(contentType, events) {
-    return render(contentType, EMAIL_XML_ROOTS.webhook, { results: (events as ReportView[]).map(toEmailDeliveryReport) });
-  },
-};
+export const EMAIL_REPORT_PAYLOAD: PayloadKind = resultsPayload(loadReportsById, EMAIL_XML_ROOTS.webhook, toEmailDeliveryReport);
 
 /** The `email-tracking` payload family: one OPEN, CLICK or COMPLAINT per request. */
 export const EMAIL_TRACKING_PAYLOAD: PayloadKind = {
   maxPerDelivery: 1,
-  async load(db, ids) {
-    return new Map((await loadEngagementViews(db, ids)).map((e) => [Number(e.engagement_id), e]));
-  },
+  load: viewsById(loadEngagementViews, (e) => e.engagement_id),
   render(contentType, events) {
+    // Never called without an event: the outbox forms no delivery for events that vanished.
     const [event] = events as EngagementView[];
-    // A delivery whose event vanished before formation (its message swept) still needs a body.
-    return render(contentType, EMAIL_XML_ROOTS.tracking, event ? toEmailTrackingEvent(event) : {});
+    return serialize(contentType, EMAIL_XML_ROOTS.tracking, toEmailTrackingEvent(event));
   },
 };

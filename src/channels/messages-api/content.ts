@@ -5,9 +5,15 @@
  *
  * Only the top level of each type is checked (a CAROUSEL's `cards` must be an array, not what a
  * card holds): Hookline stores rich content and hands it to the simulated network, which shows
- * nobody anything, so a deeper check would refuse requests for no observable gain.
+ * nobody anything, so a deeper check would refuse requests for no observable gain. What is stored
+ * is bounded all the same, at every depth (`checkBounds`): the spec sets almost no limits, and
+ * the content is copied into every destination's row.
+ *
+ * The text a channel shows is capped per channel, at the limit Infobip documents for it; SMS text
+ * is left to intake, which refuses an over-long SMS per destination as the SMS APIs do.
  */
 import type { Violation } from '../../http/errors.ts';
+import { CHANNEL } from '../../messaging/channels.ts';
 import type { MessagesApiContent } from './schemas.ts';
 
 type Kind = 'string' | 'number' | 'array' | 'object';
@@ -61,6 +67,8 @@ function checkFields(value: Record<string, unknown>, fields: Fields, path: strin
     const property = `${path}.${field}`;
     if (value[field] === undefined) violations.push({ property, violation: `is required for type ${String(value.type)}` });
     else if (kindOf(value[field]) !== kind) violations.push({ property, violation: `must be ${kind === 'array' || kind === 'object' ? 'an' : 'a'} ${kind}` });
+    // A required text, URL or id that is blank says nothing (WhatsApp's own API refuses a blank text alike).
+    else if (kind === 'string' && (value[field] as string).trim() === '') violations.push({ property, violation: 'must not be blank' });
   }
   for (const [field, [min, max]] of Object.entries(RANGES)) {
     const n = value[field];
@@ -69,10 +77,59 @@ function checkFields(value: Record<string, unknown>, fields: Fields, path: strin
 }
 
 /**
+ * Most text each chat channel shows (Infobip's documentation: WhatsApp's own API 4096, Viber
+ * Business Messages 1000, RCS 3072 characters); the largest of them bounds every other string.
+ */
+const TEXT_LIMITS: Readonly<Record<string, number>> = { [CHANNEL.WHATSAPP]: 4096, [CHANNEL.VIBER_BM]: 1000, [CHANNEL.RCS]: 3072 };
+const MAX_STRING = Math.max(...Object.values(TEXT_LIMITS));
+/** URLs, as everywhere else in Hookline (notify URLs, tracking URLs). */
+const MAX_URL = 2048;
+/** More items than any channel shows in one message (WhatsApp: 10 list sections, carousels of 10 cards, 30 products). */
+const MAX_ITEMS = 100;
+/** Deeper than any body type nests (a form: body → pages → page → items → item → options → option). */
+const MAX_DEPTH = 10;
+
+/** Whether `text` has more than `max` characters as Infobip and Ajv count them: code points, so an emoji is one. */
+function longerThan(text: string, max: number): boolean {
+  if (text.length <= max) return false; // never fewer code units than code points
+  let n = 0;
+  for (const _char of text) if (++n > max) return true;
+  return false;
+}
+
+/** Strings, arrays and nesting anywhere in the content, within the bounds above. */
+function checkBounds(value: unknown, path: string, violations: Violation[], depth = 0, key = ''): void {
+  if (typeof value === 'string') {
+    const max = /url$/i.test(key) ? MAX_URL : MAX_STRING;
+    if (longerThan(value, max)) violations.push({ property: path, violation: `must NOT have more than ${max} characters` });
+    return;
+  }
+  if (value === null || typeof value !== 'object') return;
+  if (depth === MAX_DEPTH) {
+    violations.push({ property: path, violation: `must not nest more than ${MAX_DEPTH} levels deep` });
+    return;
+  }
+  if (Array.isArray(value)) {
+    if (value.length > MAX_ITEMS) violations.push({ property: path, violation: `must NOT have more than ${MAX_ITEMS} items` });
+    else value.forEach((item, k) => checkBounds(item, `${path}[${k}]`, violations, depth + 1, key));
+    return;
+  }
+  for (const [field, child] of Object.entries(value)) checkBounds(child, `${path}.${field}`, violations, depth + 1, field);
+}
+
+/** Refuses `text` where it is longer than `channel` shows (`property`: where the text is in the request). */
+export function checkTextLength(text: string, channel: string, property: string, violations: Violation[]): void {
+  const limit = TEXT_LIMITS[channel];
+  if (limit !== undefined && longerThan(text, limit)) violations.push({ property, violation: `must NOT have more than ${limit} characters on ${channel}` });
+}
+
+/**
  * Checks `content` (at `path`, e.g. `messages[0].content`) and returns its plain text: the body's
  * `text` (a media body's caption), or '' when the body has none.
  */
 export function checkContent(content: MessagesApiContent, path: string, violations: Violation[]): string {
+  // The body's text is what the channel shows: capped per channel (checkTextLength), SMS's by intake.
+  checkBounds({ ...content, body: { ...content.body, text: undefined } }, path, violations);
   const body = content.body as Record<string, unknown> & { type: string };
   checkFields(body, BODY_REQUIRED[body.type] ?? {}, `${path}.body`, violations);
   (content.buttons ?? []).forEach((button, k) => {

@@ -14,7 +14,9 @@
  *    message's channel and every failover channel: the spec makes it required, and without it there
  *    is nobody to fail over to.
  *  - A failover step's own text and validity travel in its FailoverStep (the message takes them
- *    when it moves on to that channel).
+ *    when it moves on to that channel). Each channel's text, the message's or a step's own, is
+ *    capped at what that channel shows (content.ts).
+ *  - A `messageId` of "" (the spec allows length 0) is no id: Hookline makes one, as WhatsApp does.
  *  - What Hookline stores but does not act on (rich content, a step's rich content, delivery time
  *    window, correlation data, ordering, …) goes to the message's `options`. A failover step's
  *    report keeps its own channel's sender and destination (events/recorder.ts).
@@ -22,13 +24,13 @@
 import { badRequest, type Violation } from '../../http/errors.ts';
 import { linkTrackingOf } from '../../clicks/tracking.ts';
 import { newBulkId, newMessageId } from '../../lib/ids.ts';
+import { compact } from '../../lib/payload.ts';
+import { MESSAGES_API_CHANNELS } from '../../messaging/channels.ts';
 import { destinationProblem, normalizeDestination } from '../../messaging/destination.ts';
 import { checkDestinationCount, MAX_VALIDITY_MS, parseSendAt, type FailoverStep, type OutboundDraft, type OutboundRequest } from '../../messaging/outbound.ts';
-import { checkContent, isPlainText } from './content.ts';
+import { checkContent, checkTextLength, isPlainText } from './content.ts';
 import type { MessagesApiContent, MessagesApiMessage, MessagesApiRequest } from './schemas.ts';
 
-/** The channels Hookline sends Messages API messages on. */
-export const SUPPORTED_CHANNELS: readonly string[] = ['SMS', 'WHATSAPP', 'VIBER_BM', 'RCS'];
 export const MIN_VALIDITY_MS = 10_000;
 const UNIT_MS = { SECONDS: 1_000, MINUTES: 60_000, HOURS: 3_600_000 } as const;
 
@@ -42,14 +44,9 @@ function validityMs(validity: Validity, property: string, violations: Violation[
 }
 
 function checkChannel(channel: string, property: string, violations: Violation[]): void {
-  if (!SUPPORTED_CHANNELS.includes(channel)) {
-    violations.push({ property, violation: `channel ${channel} is not supported (Hookline sends on ${SUPPORTED_CHANNELS.join(', ')})` });
+  if (!MESSAGES_API_CHANNELS.includes(channel)) {
+    violations.push({ property, violation: `channel ${channel} is not supported (Hookline sends on ${MESSAGES_API_CHANNELS.join(', ')})` });
   }
-}
-
-function compact(options: Record<string, unknown>): Record<string, unknown> | null {
-  const kept = Object.entries(options).filter(([, v]) => v !== undefined);
-  return kept.length ? Object.fromEntries(kept) : null;
 }
 
 /** A failover step's own content and validity, beyond its channel, sender and destination. */
@@ -60,8 +57,11 @@ interface StepSettings {
   content?: MessagesApiContent;
 }
 
-/** Checks the failover steps (their channels, content, validity) and returns each one's own settings. */
-function failoverSettings(m: MessagesApiMessage, i: number, violations: Violation[]): StepSettings[] {
+/**
+ * Checks the failover steps (their channels, content, validity) and returns each one's own
+ * settings. A step without content of its own sends the message's `text` on its channel.
+ */
+function failoverSettings(m: MessagesApiMessage, i: number, text: string, violations: Violation[]): StepSettings[] {
   const used = new Set([m.channel]);
   return (m.failover ?? []).map((f, k) => {
     const path = `messages[${i}].failover[${k}]`;
@@ -71,8 +71,10 @@ function failoverSettings(m: MessagesApiMessage, i: number, violations: Violatio
     used.add(f.channel);
     if (f.template) violations.push({ property: `${path}.template`, violation: 'template messages are not supported' });
     const content = f.content && !f.template ? f.content : undefined;
+    const own = content ? checkContent(content, `${path}.content`, violations) : undefined;
+    checkTextLength(own ?? text, f.channel, own === undefined ? `messages[${i}].content.body.text` : `${path}.content.body.text`, violations);
     return {
-      text: content ? checkContent(content, `${path}.content`, violations) : undefined,
+      text: own,
       validityMs: validityMs(f.validityPeriod, `${path}.validityPeriod`, violations),
       content: content && !isPlainText(content) ? content : undefined,
     };
@@ -86,7 +88,7 @@ function route(m: MessagesApiMessage, d: MessagesApiMessage['destinations'][numb
   if (d.byChannel === undefined) {
     if (d.to === undefined) violations.push({ property: `${path}.to`, violation: 'is required (or byChannel)' });
     if (steps.length > 0) violations.push({ property: `${path}.byChannel`, violation: 'is required when failover is used' });
-    return { to: d.to ?? '', messageId: d.messageId, failover: null };
+    return { to: d.to ?? '', messageId: d.messageId || undefined, failover: null };
   }
   const byChannel = new Map(d.byChannel.map((entry) => [entry.channel, entry]));
   const main = byChannel.get(m.channel);
@@ -94,7 +96,7 @@ function route(m: MessagesApiMessage, d: MessagesApiMessage['destinations'][numb
   const failover: FailoverStep[] = steps.map((f, k) => {
     const entry = byChannel.get(f.channel);
     if (!entry) violations.push({ property: `${path}.byChannel`, violation: `must hold a destination for the failover channel ${f.channel}` });
-    else if (SUPPORTED_CHANNELS.includes(f.channel) && destinationProblem(entry.to) !== null) {
+    else if (MESSAGES_API_CHANNELS.includes(f.channel) && destinationProblem(entry.to) !== null) {
       const k = d.byChannel!.indexOf(entry);
       violations.push({ property: `${path}.byChannel[${k}].to`, violation: 'must be an international phone number' });
     }
@@ -102,7 +104,7 @@ function route(m: MessagesApiMessage, d: MessagesApiMessage['destinations'][numb
     return { channel: f.channel, sender: f.sender ?? null, to: entry ? normalizeDestination(entry.to) : '', ...(text === undefined ? {} : { text }), ...(validityMs === undefined ? {} : { validityMs }) };
   });
   // `byChannel[].messageId` is deprecated in favour of the destination's own.
-  return { to: main?.to ?? '', messageId: d.messageId ?? main?.messageId, failover: failover.length ? failover : null };
+  return { to: main?.to ?? '', messageId: d.messageId || main?.messageId || undefined, failover: failover.length ? failover : null };
 }
 
 export function fromMessagesApi(body: MessagesApiRequest, now: number): OutboundRequest {
@@ -110,16 +112,19 @@ export function fromMessagesApi(body: MessagesApiRequest, now: number): Outbound
   checkDestinationCount(body.messages.reduce((n, m) => n + m.destinations.length, 0));
   const schedule = body.options?.schedule;
   const sendAt = parseSendAt(schedule?.sendAt, 'options.schedule.sendAt', now, violations);
+  // One request-wide setting: every draft shares it.
+  const linkTracking = linkTrackingOf(body.options?.tracking, 'options.tracking');
   const drafts: OutboundDraft[] = [];
   body.messages.forEach((m, i) => {
     checkChannel(m.channel, `messages[${i}].channel`, violations);
     if (m.template) violations.push({ property: `messages[${i}].template`, violation: 'template messages are not supported' });
     else if (!m.content) violations.push({ property: `messages[${i}].content`, violation: 'is required' });
     // A template's content has its own shape (parameters, template buttons): refused above, not checked.
-    const content = !m.template && m.content ? m.content : { body: { type: 'TEXT' as const, text: '' } };
-    const text = checkContent(content, `messages[${i}].content`, violations);
+    const content = !m.template && m.content ? m.content : undefined;
+    const text = content ? checkContent(content, `messages[${i}].content`, violations) : '';
+    checkTextLength(text, m.channel, `messages[${i}].content.body.text`, violations);
     const validity = validityMs(m.options?.validityPeriod, `messages[${i}].options.validityPeriod`, violations) ?? MAX_VALIDITY_MS;
-    const settings = failoverSettings(m, i, violations);
+    const settings = failoverSettings(m, i, text, violations);
     const richSteps = settings.some((step) => step.content) ? (m.failover ?? []).map((f, k) => ({ channel: f.channel, content: settings[k].content })) : undefined;
     m.destinations.forEach((d, j) => {
       const path = `messages[${i}].destinations[${j}]`;
@@ -144,14 +149,14 @@ export function fromMessagesApi(body: MessagesApiRequest, now: number): Outbound
         entityId: m.options?.platform?.entityId ?? null,
         applicationId: m.options?.platform?.applicationId ?? null,
         campaignReferenceId: m.options?.campaignReferenceId ?? null,
-        linkTracking: linkTrackingOf(body.options?.tracking, 'options.tracking'),
+        linkTracking,
         channel: m.channel,
         engagementUrl: m.webhooks?.seen?.url || null,
         engagementUrlPath: `messages[${i}].webhooks.seen.url`,
         failover,
         failoverReports: m.webhooks?.delivery?.receiveTriggeredFailoverReports === true,
         options: compact({
-          content: isPlainText(content) ? undefined : content,
+          content: content && !isPlainText(content) ? content : undefined,
           failover: richSteps,
           deliveryTimeWindow: m.options?.deliveryTimeWindow,
           adaptationMode: m.options?.adaptationMode,

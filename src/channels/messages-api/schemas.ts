@@ -9,7 +9,11 @@
  * which fields the chosen alternative needs and name exactly the one that is wrong.
  */
 import { Type as T, type Static } from '@sinclair/typebox';
+import { InboxQuery } from '../../inbound/inbox-routes.ts';
 import { Enum } from '../../lib/schema-enum.ts';
+import { MAX_DESTINATIONS_PER_REQUEST } from '../../messaging/outbound.ts';
+import { PullQuery } from '../../messaging/pull-reports.ts';
+import { DeliveryTimeWindow, SpeedLimit, UrlOptions } from '../../messaging/sms-schemas.ts';
 
 /** OutboundMessageChannel: every channel the spec can send on (Hookline sends on four, see outbound.ts). */
 export const SPEC_CHANNELS = ['APPLE_MB', 'INSTAGRAM_DM', 'LINE_ON', 'MESSENGER', 'MMS', 'RCS', 'SMS', 'VIBER_BM', 'VIBER_BOT', 'WHATSAPP'] as const;
@@ -24,40 +28,36 @@ export const BUTTON_TYPES = ['REPLY', 'OPEN_URL', 'DIAL_PHONE', 'SHOW_LOCATION',
 const Channel = Enum(SPEC_CHANNELS);
 const Str = (max?: number) => T.String(max ? { maxLength: max } : {});
 const MessageId = T.String({ maxLength: 200 });
+/** The most buttons any of the four channels shows: RCS's 11 suggestions (WhatsApp shows 3, Viber 1). */
+const MAX_BUTTONS = 11;
 
 const ValidityPeriod = T.Object({ amount: T.Integer({ minimum: 1 }), timeUnit: T.Optional(Enum(['SECONDS', 'MINUTES', 'HOURS'])) });
-const Days = T.Array(Enum(['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY']), { minItems: 1 });
-const Time = T.Object({ hour: T.Integer({ minimum: 0, maximum: 23 }), minute: T.Integer({ minimum: 0, maximum: 59 }) });
-const DeliveryTimeWindow = T.Object({ days: Days, from: T.Optional(Time), to: T.Optional(Time) });
-const SpeedLimit = T.Object({ amount: T.Integer({ minimum: 1 }), timeUnit: T.Optional(Enum(['MINUTE', 'HOUR', 'DAY'])) });
-const UrlOptions = T.Object({
-  shortenUrl: T.Optional(T.Boolean()),
-  trackClicks: T.Optional(T.Boolean()),
-  trackingUrl: T.Optional(Str(2048)),
-  removeProtocol: T.Optional(T.Boolean()),
-  customDomain: T.Optional(Str(255)),
-});
 
 /**
  * MessageDestination: MessagesApiToDestination or MessagesApiChannelsDestination (one of `to`,
- * `byChannel`). `to` has no length limit here (an Apple Messages for Business address is a long
- * URN): intake rejects a bad number per destination, and a channel Hookline lacks is named as such.
+ * `byChannel`). The spec gives `to` no length limit (an Apple Messages for Business address is a
+ * long URN); 255 holds any address of any channel: intake rejects a bad number per destination, and
+ * a channel Hookline lacks is named as such. `byChannel` has room for one entry per channel of the spec.
  */
+const Address = Str(255);
 const Destination = T.Object({
-  to: T.Optional(T.String()),
+  to: T.Optional(Address),
   messageId: T.Optional(MessageId),
-  byChannel: T.Optional(T.Array(T.Object({ channel: Channel, to: T.String(), messageId: T.Optional(MessageId) }), { minItems: 1 })),
+  byChannel: T.Optional(T.Array(T.Object({ channel: Channel, to: Address, messageId: T.Optional(MessageId) }), { minItems: 1, maxItems: SPEC_CHANNELS.length })),
 });
 
-/** MessagesApiMessageBody: `type` plus that type's fields (checked per type in content.ts). */
+/**
+ * MessagesApiMessageBody: `type` plus that type's fields (checked per type in content.ts, which
+ * also bounds every string and array of the content, the spec declaring almost no limits).
+ */
 const Body = T.Object({ type: Enum(BODY_TYPES), text: T.Optional(T.String()), url: T.Optional(T.String()) });
 const Content = T.Object({
   header: T.Optional(T.Object({ type: Enum(['TEXT']), text: T.String() })),
   body: Body,
-  buttons: T.Optional(T.Array(T.Object({ type: Enum(BUTTON_TYPES) }))),
+  buttons: T.Optional(T.Array(T.Object({ type: Enum(BUTTON_TYPES) }), { maxItems: MAX_BUTTONS })),
   footer: T.Optional(T.Object({ text: T.String() })),
-  confirmationBody: T.Optional(T.Object({})),
-  senderDisplayInfo: T.Optional(T.Object({})),
+  confirmationBody: T.Optional(T.Object({ text: T.String(), description: T.Optional(T.String()), imageUrl: T.Optional(T.String()) })),
+  senderDisplayInfo: T.Optional(T.Object({ name: T.Optional(Str(28)), avatarUrl: T.Optional(T.String()) })),
 });
 export type MessagesApiContent = Static<typeof Content>;
 
@@ -104,13 +104,15 @@ export const MessagesApiMessage = T.Object({
   template: T.Optional(T.Object({ templateName: T.String() })),
   options: T.Optional(MessageOptions),
   webhooks: T.Optional(Webhooks),
-  failover: T.Optional(T.Array(Failover, { minItems: 1 })),
+  /** Each step on another channel than the message's and the steps before it. */
+  failover: T.Optional(T.Array(Failover, { minItems: 1, maxItems: SPEC_CHANNELS.length - 1 })),
 });
 export type MessagesApiMessage = Static<typeof MessagesApiMessage>;
 
 /** `POST /messages-api/1/messages` */
 export const MessagesApiRequest = T.Object({
-  messages: T.Array(MessagesApiMessage, { minItems: 1 }),
+  /** Every message has a destination: no more messages than destinations a request may have. */
+  messages: T.Array(MessagesApiMessage, { minItems: 1, maxItems: MAX_DESTINATIONS_PER_REQUEST }),
   options: T.Optional(
     T.Object({
       schedule: T.Optional(T.Object({ bulkId: T.Optional(Str(100)), sendAt: T.Optional(T.String()), sendingSpeedLimit: T.Optional(SpeedLimit) })),
@@ -121,16 +123,8 @@ export const MessagesApiRequest = T.Object({
 });
 export type MessagesApiRequest = Static<typeof MessagesApiRequest>;
 
-/** `GET /messages-api/1/reports` */
-export const ReportsQuery = T.Object({
-  channel: T.Optional(Channel),
-  bulkId: T.Optional(T.String()),
-  messageId: T.Optional(T.String()),
-  limit: T.Optional(T.Integer({ minimum: 1, maximum: 1000, default: 50 })),
-  entityId: T.Optional(T.String()),
-  applicationId: T.Optional(T.String()),
-  campaignReferenceId: T.Optional(T.String()),
-});
+/** `GET /messages-api/1/reports`: the SMS pull's filters, and the report's channel. */
+export const ReportsQuery = T.Composite([PullQuery, T.Object({ channel: T.Optional(Channel) })]);
 export type ReportsQuery = Static<typeof ReportsQuery>;
 
 /**
@@ -138,11 +132,5 @@ export type ReportsQuery = Static<typeof ReportsQuery>;
  * accepted as well, though the spec's enum lacks it: Hookline's simulated RCS replies go to this
  * inbox, and a sandbox that could not pull them would be useless for RCS.
  */
-export const InboundQuery = T.Object({
-  channel: Enum(['APPLE_MB', 'MESSENGER', 'MMS', 'SMS', 'VIBER_BM', 'WHATSAPP', 'RCS']),
-  limit: T.Optional(T.Integer({ minimum: 1, maximum: 1000, default: 50 })),
-  applicationId: T.Optional(T.String()),
-  entityId: T.Optional(T.String()),
-  campaignReferenceId: T.Optional(T.String()),
-});
+export const InboundQuery = T.Composite([InboxQuery, T.Object({ channel: Enum(['APPLE_MB', 'MESSENGER', 'MMS', 'SMS', 'VIBER_BM', 'WHATSAPP', 'RCS']) })]);
 export type InboundQuery = Static<typeof InboundQuery>;

@@ -17,44 +17,40 @@
  *    platform?, campaignReferenceId?, metadata?}]}`; the pull (MessagesApiIncomingMessageResponse)
  *    adds messageCount and pendingMessageCount. In an MO, `sender` is the person and `destination`
  *    the business's number. callbackData, platform, campaignReferenceId and
- *    `metadata.correlationData` are the replied-to message's (the spec: "from the MT message").
+ *    `metadata.correlationData` are the replied-to message's (the spec: "from the MT message"):
+ *    callbackData as the network stored it with the reply, the rest loaded with the view (mo-views.ts).
  *
  * `sender` is required by the report schemas; a message sent without one reports ''.
  */
-import type { Kysely } from 'kysely';
 import { loadEngagementViews, type EngagementView } from '../../events/engagements.ts';
-import { loadInboundViews, type InboundView } from '../../inbound/mo-shape.ts';
 import { formatInfobipTime } from '../../lib/infobip-time.ts';
-import { toXml } from '../../lib/xml.ts';
-import { loadReportViews, type ReportView } from '../../messaging/report-shape.ts';
+import { optional, platformOf, resultsPayload, sentAtOf, viewsById } from '../../lib/payload.ts';
+import { loadReportsById, type ReportView } from '../../messaging/report-shape.ts';
 import { errorObject, statusObject } from '../../messaging/status-catalogue.ts';
-import type { Database } from '../../store/schema.ts';
 import type { PayloadKind } from '../../webhooks/render.ts';
-
-const optional = <T>(key: string, value: T | null | undefined) => (value === null || value === undefined ? {} : { [key]: value });
-const sentAtOf = (v: { sent_at: number | null; created_at: number }) => formatInfobipTime(Number(v.sent_at ?? v.created_at));
-
-interface Platformed {
-  entity_id: string | null;
-  application_id: string | null;
-}
-const platformOf = (v: Platformed) =>
-  v.entity_id || v.application_id ? { platform: { ...optional('entityId', v.entity_id), ...optional('applicationId', v.application_id) } } : {};
+import { loadMoViews, type MoView } from './mo-views.ts';
 
 /** mccMnc as the Messages API types it: an integer (`"22801"` → 22801). */
 const mccMncOf = (mccMnc: string | null) => (mccMnc !== null && /^\d+$/.test(mccMnc) ? { mccMnc: Number(mccMnc) } : {});
 
+/** What DELIVERY and SEEN items open with, in the spec's order; `at`: the event's own time (doneAt, seenAt). */
+function eventFields(event: string, v: ReportView | EngagementView, at: Record<string, string>) {
+  return {
+    event,
+    channel: v.channel,
+    sender: v.sender ?? '',
+    destination: v.destination,
+    sentAt: sentAtOf(v),
+    ...at,
+    bulkId: v.bulk_id,
+    messageId: v.message_id,
+    ...optional('callbackData', v.callback_data),
+  };
+}
+
 export function toDeliveryItem(r: ReportView): Record<string, unknown> {
   return {
-    event: 'DELIVERY',
-    channel: r.channel,
-    sender: r.sender ?? '',
-    destination: r.destination,
-    sentAt: sentAtOf(r),
-    doneAt: formatInfobipTime(Number(r.done_at)),
-    bulkId: r.bulk_id,
-    messageId: r.message_id,
-    ...optional('callbackData', r.callback_data),
+    ...eventFields('DELIVERY', r, { doneAt: formatInfobipTime(Number(r.done_at)) }),
     messageCount: r.parts,
     status: statusObject(r.status_id),
     error: errorObject(r.error_id, 'v3'),
@@ -66,31 +62,14 @@ export function toDeliveryItem(r: ReportView): Record<string, unknown> {
 
 export function toSeenItem(e: EngagementView): Record<string, unknown> {
   return {
-    event: 'SEEN',
-    channel: e.channel,
-    sender: e.sender ?? '',
-    destination: e.destination,
-    sentAt: sentAtOf(e),
-    seenAt: formatInfobipTime(Number(e.occurred_at)),
-    bulkId: e.bulk_id,
-    messageId: e.message_id,
-    ...optional('callbackData', e.callback_data),
+    ...eventFields('SEEN', e, { seenAt: formatInfobipTime(Number(e.occurred_at)) }),
     ...platformOf(e),
     ...optional('campaignReferenceId', e.campaign_reference_id),
   };
 }
 
-/** What an inbound message takes from the message it replies to (null fields when it replies to none). */
-export interface PairedMessage extends Platformed {
-  callback_data: string | null;
-  campaign_reference_id: string | null;
-  correlation_data: string | null;
-}
-
-/** An inbound message with the message it replies to, when that is still stored. */
-export type MoView = InboundView & { paired: PairedMessage | null };
-
-export function toMoItem(m: MoView): Record<string, unknown> {
+/** The Messages API's MO item (SMS inbound has its own, inbound/mo-shape.ts `toMoItem`). */
+export function toMessagesApiMoItem(m: MoView): Record<string, unknown> {
   const paired = m.paired;
   return {
     event: 'MO',
@@ -101,7 +80,7 @@ export function toMoItem(m: MoView): Record<string, unknown> {
     receivedAt: formatInfobipTime(Number(m.received_at)),
     messageId: m.message_id,
     ...optional('pairedMessageId', m.paired_message_id),
-    ...optional('callbackData', paired ? paired.callback_data : m.callback_data),
+    ...optional('callbackData', m.callback_data),
     messageCount: m.sms_count,
     ...(paired ? platformOf(paired) : {}),
     ...optional('campaignReferenceId', paired?.campaign_reference_id),
@@ -118,61 +97,9 @@ export const MESSAGES_API_XML = {
   items: { results: 'results', content: 'content' },
 } as const;
 
-export const serialize = (contentType: string, root: string, body: object): string =>
-  contentType === 'application/xml' ? toXml(root, body, MESSAGES_API_XML.items) : JSON.stringify(body);
+export const MESSAGES_API_DELIVERY_PAYLOAD: PayloadKind = resultsPayload(loadReportsById, MESSAGES_API_XML.delivery, toDeliveryItem, MESSAGES_API_XML.items);
 
-/**
- * Inbound views with the messages they reply to: the latest message of the same account with the
- * paired id (a client's own message ids may repeat after the 48-hour duplicate window).
- */
-export async function loadMoViews(db: Kysely<Database>, ids: number[]): Promise<MoView[]> {
-  return withPaired(db, await loadInboundViews(db, ids));
-}
-
-export async function withPaired(db: Kysely<Database>, views: InboundView[]): Promise<MoView[]> {
-  const wanted = views.filter((v) => v.paired_message_id !== null);
-  const paired = new Map<string, PairedMessage>();
-  for (const accountId of new Set(wanted.map((v) => v.account_id))) {
-    const messageIds = [...new Set(wanted.filter((v) => v.account_id === accountId).map((v) => v.paired_message_id!))];
-    const rows = await db
-      .selectFrom('messages')
-      .select(['pk', 'message_id', 'callback_data', 'entity_id', 'application_id', 'campaign_reference_id', 'options'])
-      .where('account_id', '=', accountId)
-      .where('message_id', 'in', messageIds)
-      .orderBy('pk')
-      .execute();
-    for (const row of rows) {
-      const options = row.options ? (JSON.parse(row.options) as { correlationData?: string }) : {};
-      paired.set(`${accountId}\u0000${row.message_id}`, { ...row, correlation_data: options.correlationData ?? null });
-    }
-  }
-  return views.map((v) => ({ ...v, paired: v.paired_message_id === null ? null : (paired.get(`${v.account_id}\u0000${v.paired_message_id}`) ?? null) }));
-}
-
-export const MESSAGES_API_DELIVERY_PAYLOAD: PayloadKind = {
-  async load(db, ids) {
-    return new Map((await loadReportViews(db, ids)).map((v) => [Number(v.report_id), v]));
-  },
-  render(contentType, events) {
-    return serialize(contentType, MESSAGES_API_XML.delivery, { results: (events as ReportView[]).map(toDeliveryItem) });
-  },
-};
-
-export const MESSAGES_API_SEEN_PAYLOAD: PayloadKind = {
-  async load(db, ids) {
-    return new Map((await loadEngagementViews(db, ids)).map((v) => [Number(v.engagement_id), v]));
-  },
-  render(contentType, events) {
-    return serialize(contentType, MESSAGES_API_XML.seen, { results: (events as EngagementView[]).map(toSeenItem) });
-  },
-};
+export const MESSAGES_API_SEEN_PAYLOAD: PayloadKind = resultsPayload(viewsById(loadEngagementViews, (e) => e.engagement_id), MESSAGES_API_XML.seen, toSeenItem, MESSAGES_API_XML.items);
 
 /** A push is `{results}` only: the webhook's schema has no counts (the pull's has). */
-export const MESSAGES_API_MO_PAYLOAD: PayloadKind = {
-  async load(db, ids) {
-    return new Map((await loadMoViews(db, ids)).map((m) => [Number(m.id), m]));
-  },
-  render(contentType, events) {
-    return serialize(contentType, MESSAGES_API_XML.mo, { results: (events as MoView[]).map(toMoItem) });
-  },
-};
+export const MESSAGES_API_MO_PAYLOAD: PayloadKind = resultsPayload(viewsById(loadMoViews, (m) => m.id), MESSAGES_API_XML.mo, toMessagesApiMoItem, MESSAGES_API_XML.items);

@@ -14,17 +14,12 @@
 import { badRequest, type Violation } from '../../http/errors.ts';
 import { linkTrackingOf } from '../../clicks/tracking.ts';
 import { newBulkId, newMessageId } from '../../lib/ids.ts';
+import { compact } from '../../lib/payload.ts';
+import { CHANNEL } from '../../messaging/channels.ts';
 import { MAX_VALIDITY_MS, type OutboundDraft, type OutboundRequest } from '../../messaging/outbound.ts';
 import type { TemplateContent, TemplateHeader, TemplateRequest, TextMessage } from './schemas.ts';
 
-export const WHATSAPP_CHANNEL = 'WHATSAPP';
-
 type Message = TextMessage | TemplateRequest['messages'][number];
-
-function compact(options: Record<string, unknown>): Record<string, unknown> | null {
-  const kept = Object.entries(options).filter(([, v]) => v !== undefined);
-  return kept.length ? Object.fromEntries(kept) : null;
-}
 
 /** The draft fields every WhatsApp message has, whatever its content. `at`: where the message is in the request. */
 function draftOf(m: Message, at: string, text: string, options: Record<string, unknown>): OutboundDraft {
@@ -38,7 +33,7 @@ function draftOf(m: Message, at: string, text: string, options: Record<string, u
     sender: m.from,
     text,
     binary: false,
-    channel: WHATSAPP_CHANNEL,
+    channel: CHANNEL.WHATSAPP,
     notifyUrl,
     notifyUrlPath: `${at}notifyUrl`,
     engagementUrl: notifyUrl,
@@ -123,8 +118,9 @@ export function fromTemplate(body: TemplateRequest): OutboundRequest {
     violations.push(...contentViolations(m.content, `${at}content`));
     const { templateName, templateData, language } = m.content;
     const draft = draftOf(m, at, templateText(m.content), { templateName, language, templateData, smsFailover: m.smsFailover });
-    // smsFailover: when WhatsApp does not deliver, the same recipient gets smsFailover.text by SMS from smsFailover.from.
-    if (m.smsFailover) draft.failover = [{ channel: 'SMS', sender: m.smsFailover.from, to: m.to, text: m.smsFailover.text }];
+    // smsFailover names no recipient of its own (it is the same person). It becomes a failover step
+    // like the Messages API's, so one composite connector (network/failover.ts) runs both APIs' failovers.
+    if (m.smsFailover) draft.failover = [{ channel: CHANNEL.SMS, sender: m.smsFailover.from, to: m.to, text: m.smsFailover.text }];
     return draft;
   });
   if (violations.length) throw badRequest(violations);

@@ -6,9 +6,9 @@
  * learns nothing about messages that are not its own.
  */
 import type { Kysely } from 'kysely';
+import { CHANNEL } from '../../messaging/channels.ts';
 import { normalizeDestination } from '../../messaging/destination.ts';
 import type { Database } from '../../store/schema.ts';
-import { WHATSAPP_CHANNEL } from './outbound.ts';
 
 /** Whether the message exists for this account (and is now read). */
 export async function markInboundRead(db: Kysely<Database>, accountId: string, sender: string, messageId: string, now: number): Promise<boolean> {
@@ -16,7 +16,7 @@ export async function markInboundRead(db: Kysely<Database>, accountId: string, s
     .selectFrom('inbound_messages')
     .select(['id', 'read_at'])
     .where('account_id', '=', accountId)
-    .where('channel', '=', WHATSAPP_CHANNEL)
+    .where('channel', '=', CHANNEL.WHATSAPP)
     .where('to_number', '=', normalizeDestination(sender))
     .where('message_id', '=', messageId)
     .executeTakeFirst();

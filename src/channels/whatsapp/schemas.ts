@@ -12,19 +12,12 @@
 import { Type as T, type Static } from '@sinclair/typebox';
 import { Enum } from '../../lib/schema-enum.ts';
 import { MAX_DESTINATIONS_PER_REQUEST } from '../../messaging/outbound.ts';
+import { UrlOptions } from '../../messaging/sms-schemas.ts';
 
 const Str = (minLength: number, maxLength: number) => T.String({ minLength, maxLength });
 
 /** The SDK's `message.type`; it picks the endpoint and is posted in the body too. Ignored. */
 const SdkType = T.Optional(T.String({ description: "The official SDK's endpoint selector ('text', 'template'); ignored." }));
-
-const UrlOptions = T.Object({
-  shortenUrl: T.Optional(T.Boolean()),
-  trackClicks: T.Optional(T.Boolean()),
-  trackingUrl: T.Optional(T.String({ maxLength: 2048 })),
-  removeProtocol: T.Optional(T.Boolean()),
-  customDomain: T.Optional(T.String({ maxLength: 255 })),
-});
 
 const Context = T.Object({ replyToMessageId: T.String() });
 

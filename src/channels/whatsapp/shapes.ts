@@ -2,10 +2,12 @@
  * The WhatsApp API's three webhook bodies (infobip-whatsapp-openapi.json), one renderer each:
  *
  *  - 'whatsapp' (`receive-whatsapp-delivery-reports`, DeliveryReport): `{results: [{bulkId, price,
- *    status, error, messageId, doneAt, messageCount, sentAt, to, callbackData?, platform?}]}`.
- *    The schema has no callbackData or platform, but the send request documents callbackData as
- *    "included in a Delivery Report" and entityId/applicationId as "returned in notification
- *    events": they come as the SMS v3 report has them. `error` is spelled as v3 (group "OK").
+ *    status, error, messageId, doneAt, messageCount, sentAt, to, callbackData?, applicationId?,
+ *    entityId?}]}`. The schema has no callbackData or platform ids, but the send request documents
+ *    callbackData as "included in a Delivery Report" and entityId/applicationId as "returned in
+ *    notification events". The ids come flat, as the WhatsApp API names them everywhere it has
+ *    them (its requests and its seen report), not in the Messages API's `platform` object, so one
+ *    client reads them alike from both reports. `error` is spelled as v3 (group "OK").
  *  - 'whatsapp-seen' (`receive-whatsapp-seen-reports`, SeenReport): `{results: [{messageId, from,
  *    to, sentAt, seenAt, applicationId?, entityId?}]}`. `from` is the business number that sent
  *    the message ("Number which sent the message") and `to` the person who saw it, as in the
@@ -19,31 +21,27 @@
  * The spec documents JSON bodies only; a target that asks for XML gets the same object under the
  * schema's title, as the click payload does.
  */
-import { toXml } from '../../lib/xml.ts';
-import { formatInfobipTime } from '../../lib/infobip-time.ts';
 import { loadEngagementViews, type EngagementView } from '../../events/engagements.ts';
 import { loadInboundViews, type InboundView } from '../../inbound/mo-shape.ts';
-import { loadReportViews, type ReportView } from '../../messaging/report-shape.ts';
-import { errorObject, statusObject } from '../../messaging/status-catalogue.ts';
+import { formatInfobipTime } from '../../lib/infobip-time.ts';
+import { optional, resultsPayload, sentAtOf, serialize, viewsById } from '../../lib/payload.ts';
+import { loadReportsById, v3Outcome, type ReportView } from '../../messaging/report-shape.ts';
 import type { PayloadKind } from '../../webhooks/render.ts';
 
-const optional = <T>(key: string, value: T | null | undefined) => (value === null || value === undefined ? {} : { [key]: value });
-const sentAtOf = (v: { sent_at: number | null; created_at: number }) => formatInfobipTime(Number(v.sent_at ?? v.created_at));
+/** The platform ids flat, in the seen report's order (SeenReport: applicationId, then entityId). */
+const platformIdsOf = (v: { entity_id: string | null; application_id: string | null }) => ({ ...optional('applicationId', v.application_id), ...optional('entityId', v.entity_id) });
 
 export function toWhatsAppReport(r: ReportView): Record<string, unknown> {
-  const platform = r.entity_id || r.application_id ? { platform: { ...optional('entityId', r.entity_id), ...optional('applicationId', r.application_id) } } : {};
   return {
     bulkId: r.bulk_id,
-    price: { pricePerMessage: Number(r.price_per_message), currency: r.currency },
-    status: statusObject(r.status_id),
-    error: errorObject(r.error_id, 'v3'),
+    ...v3Outcome(r),
     messageId: r.message_id,
     doneAt: formatInfobipTime(Number(r.done_at)),
     messageCount: r.parts,
     sentAt: sentAtOf(r),
     to: r.destination,
     ...optional('callbackData', r.callback_data),
-    ...platform,
+    ...platformIdsOf(r),
   };
 }
 
@@ -54,8 +52,7 @@ export function toWhatsAppSeen(e: EngagementView): Record<string, unknown> {
     to: e.destination,
     sentAt: sentAtOf(e),
     seenAt: formatInfobipTime(Number(e.occurred_at)),
-    ...optional('applicationId', e.application_id),
-    ...optional('entityId', e.entity_id),
+    ...platformIdsOf(e),
   };
 }
 
@@ -78,31 +75,13 @@ export function toWhatsAppInbound(m: InboundView): Record<string, unknown> {
 /** XML roots: the titles of the spec's body schemas. */
 export const WHATSAPP_XML_ROOT = { report: 'whatsappDlrReportsResponse', seen: 'whatsappDlrSeenReportsResponse', mo: 'WhatsAppInboundMessages' } as const;
 
-const serialize = (contentType: string, root: string, body: object) => (contentType === 'application/xml' ? toXml(root, body) : JSON.stringify(body));
+export const WHATSAPP_REPORT_PAYLOAD: PayloadKind = resultsPayload(loadReportsById, WHATSAPP_XML_ROOT.report, toWhatsAppReport);
 
-export const WHATSAPP_REPORT_PAYLOAD: PayloadKind = {
-  async load(db, ids) {
-    return new Map((await loadReportViews(db, ids)).map((v) => [Number(v.report_id), v]));
-  },
-  render(contentType, events) {
-    return serialize(contentType, WHATSAPP_XML_ROOT.report, { results: (events as ReportView[]).map(toWhatsAppReport) });
-  },
-};
-
-export const WHATSAPP_SEEN_PAYLOAD: PayloadKind = {
-  async load(db, ids) {
-    return new Map((await loadEngagementViews(db, ids)).map((v) => [Number(v.engagement_id), v]));
-  },
-  render(contentType, events) {
-    return serialize(contentType, WHATSAPP_XML_ROOT.seen, { results: (events as EngagementView[]).map(toWhatsAppSeen) });
-  },
-};
+export const WHATSAPP_SEEN_PAYLOAD: PayloadKind = resultsPayload(viewsById(loadEngagementViews, (e) => e.engagement_id), WHATSAPP_XML_ROOT.seen, toWhatsAppSeen);
 
 /** A push carries its messages with `pendingMessageCount: 0`: what is pushed is never pulled. */
 export const WHATSAPP_MO_PAYLOAD: PayloadKind = {
-  async load(db, ids) {
-    return new Map((await loadInboundViews(db, ids)).map((m) => [Number(m.id), m]));
-  },
+  load: viewsById(loadInboundViews, (m) => m.id),
   render(contentType, events) {
     const results = (events as InboundView[]).map(toWhatsAppInbound);
     return serialize(contentType, WHATSAPP_XML_ROOT.mo, { results, messageCount: results.length, pendingMessageCount: 0 });
