@@ -19,6 +19,7 @@ import type { SubscriberLookup } from '../events/routing.ts';
 import { ApiError, badRequest } from '../http/errors.ts';
 import { newMessageId } from '../lib/ids.ts';
 import { parseInfobipTime } from '../lib/infobip-time.ts';
+import { CHANNEL, CHAT_CHANNELS } from '../messaging/channels.ts';
 import { normalizeDestination } from '../messaging/destination.ts';
 import { isTooLong, segment } from '../messaging/segmentation.ts';
 import type { Database, InboundApi } from '../store/schema.ts';
@@ -27,13 +28,17 @@ import { keywordsOf } from './numbers.ts';
 import { PAYLOADS } from '../webhooks/render.ts';
 import { toMoItem } from './mo-shape.ts';
 
+/** SMS and the chat channels receive messages; a chat message is at most as long as WhatsApp's (the longest). */
+const INBOUND_CHANNELS = [CHANNEL.SMS, ...CHAT_CHANNELS] as string[];
+const MAX_CHAT_TEXT = 4_096;
+
 export const SimulatedInbound = Type.Object({
   from: Type.String({ minLength: 1, maxLength: 64 }),
   to: Type.String({ minLength: 1, maxLength: 64 }),
   text: Type.String(),
   /** When the network received it (Infobip's time format or ISO-8601); now when absent. */
   receivedAt: Type.Optional(Type.String()),
-  channel: Type.Optional(Type.Union([Type.Literal('SMS'), Type.Literal('WHATSAPP'), Type.Literal('VIBER_BM'), Type.Literal('RCS')])),
+  channel: Type.Optional(Type.Union(INBOUND_CHANNELS.map((c) => Type.Literal(c)))),
   /** Chat channels: whose inbound shape (Messages API unless said otherwise). */
   api: Type.Optional(Type.Union([Type.Literal('messages-api'), Type.Literal('whatsapp')])),
   /** The outbound message this replies to (it must belong to the caller's account). */
@@ -70,15 +75,17 @@ export async function receiveInbound(deps: InboundDeps, accountId: string, input
   const now = deps.clock.now();
   const receivedAt = input.receivedAt === undefined ? now : parseInfobipTime(input.receivedAt);
   if (Number.isNaN(receivedAt)) throw badRequest([{ property: 'receivedAt', violation: "must be a date-time like yyyy-MM-dd'T'HH:mm:ss.SSSZ" }]);
-  if ((input.channel ?? 'SMS') === 'SMS' && isTooLong(input.text)) throw badRequest([{ property: 'text', violation: 'is too long for an SMS' }]);
+  const channel = input.channel ?? CHANNEL.SMS;
+  if (channel === CHANNEL.SMS ? isTooLong(input.text) : [...input.text].length > MAX_CHAT_TEXT) {
+    throw badRequest([{ property: 'text', violation: channel === CHANNEL.SMS ? 'is too long for an SMS' : `must not have more than ${MAX_CHAT_TEXT} characters` }]);
+  }
   const to = normalizeDestination(input.to);
 
-  const channel = input.channel ?? 'SMS';
   const result = await retryTransaction(() =>
     deps.db.transaction().execute(async (trx): Promise<ReceiveResult> => {
       const number = await trx.selectFrom('numbers').select(['account_id', 'keywords']).where('number', '=', to).executeTakeFirst();
       if (!number || number.account_id !== accountId) throw new ApiError('NOT_FOUND', { text: 'Number not registered.' });
-      let api: InboundApi = channel === 'SMS' ? 'sms' : (input.api ?? 'messages-api');
+      let api: InboundApi = channel === CHANNEL.SMS ? 'sms' : (input.api ?? 'messages-api');
       let callbackData: string | null = null;
       if (input.pairedMessageId !== undefined) {
         const paired = await trx
@@ -89,7 +96,7 @@ export async function receiveInbound(deps: InboundDeps, accountId: string, input
           .orderBy('pk', 'desc')
           .executeTakeFirst();
         if (!paired) throw badRequest([{ property: 'pairedMessageId', violation: 'is not a message of this account' }]);
-        if (channel !== 'SMS') api = inboundApiOf(paired.family);
+        if (channel !== CHANNEL.SMS) api = inboundApiOf(paired.family);
         // A reply carries the callbackData of the message it answers, as Infobip's inbound events do.
         callbackData = paired.callback_data;
       }
@@ -106,7 +113,7 @@ export async function receiveInbound(deps: InboundDeps, accountId: string, input
           text: input.text,
           keyword,
           cleanText,
-          smsCount: channel === 'SMS' ? segment(input.text).parts : 1,
+          smsCount: channel === CHANNEL.SMS ? segment(input.text).parts : 1,
           receivedAt,
           pairedMessageId: input.pairedMessageId ?? null,
           callbackData,

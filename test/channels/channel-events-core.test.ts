@@ -155,3 +155,16 @@ describe('simulated replies', () => {
     assert.deepEqual([item?.event, item?.channel, item?.callbackData], ['MO', 'VIBER_BM', 'order=9']);
   });
 });
+
+describe('simulated inbound limits', () => {
+  test('chat text is bounded (4,096 characters); channels that receive nothing are refused', async () => {
+    const number = '447860033344';
+    assert.equal((await g.api('POST', '/hookline/1/numbers', { number })).status, 201);
+    const post = (body: Record<string, unknown>) => g.api('POST', '/hookline/1/simulator/inbound', { from: numberEnding('2000'), to: number, ...body });
+    assert.equal((await post({ text: '😀'.repeat(4_096), channel: 'RCS' })).status, 200, 'counted in characters, not UTF-16 units');
+    const long = await post({ text: 'x'.repeat(4_097), channel: 'WHATSAPP' });
+    assert.equal(long.status, 400);
+    assert.match(JSON.stringify(long.body), /4096 characters/);
+    assert.equal((await post({ text: 'hi', channel: 'EMAIL' })).status, 400);
+  });
+});
