@@ -18,6 +18,7 @@ import type { Clock } from '../clock.ts';
 import { sendBody, wantsXml } from '../http/server.ts';
 import type { DialectProfile } from '../store/dialect.ts';
 import type { Database, InboundApi } from '../store/schema.ts';
+import { removeTaken } from '../store/take-once.ts';
 import { loadInboundViews, moBody, moXmlBody, MO_XML_ROOT, type InboundView } from './mo-shape.ts';
 
 export const InboxQuery = T.Object({
@@ -45,12 +46,8 @@ export async function pullInbox(db: Kysely<Database>, profile: DialectProfile, a
         .limit(query.limit ?? 50);
       if (query.channel) select = select.where('i.channel', '=', query.channel);
       if (profile.skipLocked) select = select.forUpdate('q').skipLocked();
-      const taken = await select.execute();
-      if (taken.length > 0) {
-        const deleted = await trx.deleteFrom('inbox_queue').where('id', 'in', taken.map((t) => t.id)).returning('id').execute();
-        const mine = new Set(deleted.map((d) => Number(d.id)));
-        messages = await loadInboundViews(trx, taken.filter((t) => mine.has(Number(t.id))).map((t) => Number(t.inbound_id)));
-      }
+      const taken = await removeTaken(trx, 'inbox_queue', await select.execute());
+      messages = await loadInboundViews(trx, taken.map((t) => Number(t.inbound_id)));
     }
     let left = trx
       .selectFrom('inbox_queue as q')

@@ -12,6 +12,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.ts';
 import { sendBody } from '../http/server.ts';
 import type { ApiFamily, Database } from '../store/schema.ts';
+import { removeTaken } from '../store/take-once.ts';
 import { SMS_FAMILIES } from './outbound.ts';
 import { loadReportViews, renderReport, REPORT_XML_ROOT, type ReportShape } from './report-shape.ts';
 
@@ -45,11 +46,8 @@ export async function pullReports(db: Kysely<Database>, accountId: string, query
     if (query.applicationId) select = select.where('m.application_id', '=', query.applicationId);
     if (query.entityId) select = select.where('m.entity_id', '=', query.entityId);
     if (query.campaignReferenceId) select = select.where('m.campaign_reference_id', '=', query.campaignReferenceId);
-    const taken = await select.execute();
-    if (taken.length === 0) return [];
-    const deleted = await trx.deleteFrom('pull_queue').where('id', 'in', taken.map((t) => t.id)).returning('id').execute();
-    const mine = new Set(deleted.map((d) => Number(d.id)));
-    return loadReportViews(trx, taken.filter((t) => mine.has(Number(t.id))).map((t) => Number(t.report_id)));
+    const taken = await removeTaken(trx, 'pull_queue', await select.execute());
+    return loadReportViews(trx, taken.map((t) => Number(t.report_id)));
   });
 }
 
