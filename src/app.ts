@@ -47,6 +47,10 @@ import { createRecoveryPass } from './operations/recoveries.ts';
 import { registerRecoveryRoutes } from './operations/recovery-routes.ts';
 import { registerTargetRoutes } from './operations/target-routes.ts';
 import { Simulator } from './network/simulator.ts';
+import { registerSmppAdminRoutes } from './network/smpp/admin-routes.ts';
+import { SmppConfigSource } from './network/smpp/config-source.ts';
+import { SmppRouter } from './network/smpp/router.ts';
+import { SmppNetwork } from './network/smpp/smpp-network.ts';
 import { openStore, type Store } from './store/database.ts';
 import { LocalNotifier, PostgresNotifier, type Notifier } from './store/notifier.ts';
 import { createSweepPass } from './store/sweeper.ts';
@@ -115,14 +119,32 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   dispatcher.onProgress = () => dispatcherLoop.wakeup.ring();
   notifier.listen('dispatch', () => dispatcherLoop.wakeup.ring());
 
-  const networkLoop = new WorkerLoop(
+  // SMPP connections and routes: SMPP_CONFIG_FILE (read-only) or the admin API. A bad file stops start-up here.
+  const smppConfig = new SmppConfigSource({ db, file: config.smppConfigFile, notifier, now: () => clock.now() });
+  await smppConfig.load().catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  // SMS whose route names an SMPP connection go there; its receipts come back out of band.
+  const smpp = new SmppNetwork({
+    db,
+    profile,
+    subscribers: directory,
+    clock,
+    log: logger.child({ component: 'smpp' }),
+    currency: config.simulatorCurrency,
+    config: smppConfig,
+    onReports: () => notifier.notify('dispatch'),
+    onNetworkWork: () => networkLoop.wakeup.ring(),
+  });
+  const simulator = new Simulator({ delayMs: config.simulatorDelayMs, seenDelayMs: config.simulatorSeenDelayMs, price: config.simulatorPrice, currency: config.simulatorCurrency });
+  const networkLoop: WorkerLoop = new WorkerLoop(
     'network',
     createNetworkPass({
       db,
       profile,
-      connector: new FailoverConnector(
-        new Simulator({ delayMs: config.simulatorDelayMs, seenDelayMs: config.simulatorSeenDelayMs, price: config.simulatorPrice, currency: config.simulatorCurrency }),
-      ),
+      connector: new FailoverConnector(new SmppRouter(simulator, () => smpp.table(), config.simulatorCurrency)),
+      external: smpp,
       batchSize: NETWORK_BATCH,
       subscribers: directory,
       onReports: () => notifier.notify('dispatch'),
@@ -163,6 +185,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   registerAuthRoutes(server, { authenticator, sessions, tokens, clock });
   registerApiKeyRoutes(server, { apiKeys, authenticator, db, clock });
   registerAdminRoutes(server, { users, authenticator, db, clock });
+  registerSmppAdminRoutes(server, { source: smppConfig, status: () => smpp.status() });
   registerSubscriptionRoutes(server, { db, directory, clock, targetPolicy });
   registerHealthRoutes(server, db, profile);
   registerMetricsRoutes(server, metrics, config.metricsToken);
@@ -208,6 +231,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
           const released = await dispatcher.releaseStaleLeases();
           if (released) logger.info({ released }, 'released webhook leases left by a previous run');
         }
+        await smpp.start();
         for (const loop of Object.values(loops)) loop.start();
         dispatcher.startHeartbeat();
       }
@@ -228,6 +252,8 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
       await server.close();
       await opsServer?.close();
       await Promise.all(Object.values(loops).map((loop) => loop.stop()));
+      // After the network loop: nothing more is handed over; receipts already in are stored.
+      await smpp.stop();
       const drained = await dispatcher.drain(SHUTDOWN_GRACE_MS);
       dispatcher.stopHeartbeat();
       if (!drained) await dispatcher.releaseOwnLeases();

@@ -53,6 +53,11 @@ export interface Config {
    * GET /healthz, /readyz and /metrics, so its dispatcher's counters can be scraped. null: no port.
    */
   metricsPort: number | null;
+  /**
+   * SMPP_CONFIG_FILE: a JSON file of SMPP connections and routes (README, "SMPP connections"),
+   * read once at start-up; the admin API then only reads them. null: they live in the database.
+   */
+  smppConfigFile: string | null;
 }
 
 export const DEFAULTS = {
@@ -81,6 +86,8 @@ export const DEFAULTS = {
   /** Unset: GET /metrics is public. */
   metricsToken: undefined,
   metricsPort: null,
+  /** Unset: SMPP connections and routes are set through the admin API. */
+  smppConfigFile: null,
 } as const;
 
 /** Every environment variable loadConfig reads (child processes in tests strip inherited ones). */
@@ -115,6 +122,7 @@ export const CONFIG_ENV_NAMES = [
   'PUBLIC_BASE_URL',
   'METRICS_TOKEN',
   'METRICS_PORT',
+  'SMPP_CONFIG_FILE',
 ] as const;
 
 export class ConfigError extends Error {}
@@ -247,5 +255,6 @@ export function loadConfig(env: Env = process.env, argv: readonly string[] = [])
     publicBaseUrl: publicBaseUrl(env),
     metricsToken: metricsToken(env),
     metricsPort: env.METRICS_PORT ? integer(env, 'METRICS_PORT', 0, 0, 65_535) : DEFAULTS.metricsPort,
+    smppConfigFile: env.SMPP_CONFIG_FILE || DEFAULTS.smppConfigFile,
   });
 }

@@ -77,6 +77,8 @@ export function registerAccountRoutes(app: FastifyInstance, { db, authenticator,
         .limit(1)
         .executeTakeFirst();
       if (inFlight) throw new ApiError('CONFLICT', { text: `Account ${accountId} still has messages or webhooks in flight; cancel or let them finish first.` });
+      // SMPP parts belong to the account through their messages (no account_id of their own).
+      await trx.deleteFrom('smpp_parts').where('message_pk', 'in', trx.selectFrom('messages').select('pk').where('account_id', '=', accountId)).execute();
       for (const table of ACCOUNT_TABLES) await trx.deleteFrom(table).where('account_id', '=', accountId).execute();
       await trx.deleteFrom('accounts').where('id', '=', accountId).execute();
       return { id: accountId };

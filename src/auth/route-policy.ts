@@ -115,7 +115,7 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   // Hookline's HMAC key rotation for the same security settings: the same scope.
   'POST /hookline/1/security/:authId/rotate': SUBSCRIPTIONS,
 
-  // Hookline's administration API: accounts, users, roles.
+  // Hookline's administration API: accounts, users, roles, SMPP connections.
   'GET /hookline/1/accounts': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
   'POST /hookline/1/accounts': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
   'GET /hookline/1/accounts/:accountId': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
@@ -131,6 +131,15 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /hookline/1/roles/:roleId': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
   'PUT /hookline/1/roles/:roleId': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
   'DELETE /hookline/1/roles/:roleId': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  // SMPP connections and routes are the gateway's: administered like accounts, and only by the
+  // operator (src/network/smpp/admin-routes.ts checks that).
+  'GET /hookline/1/smpp/connections': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'GET /hookline/1/smpp/connections/:name': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'PUT /hookline/1/smpp/connections/:name': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'DELETE /hookline/1/smpp/connections/:name': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'GET /hookline/1/smpp/routes': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'PUT /hookline/1/smpp/routes': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
+  'GET /hookline/1/smpp/status': { access: ACCOUNT_MANAGEMENT, schemes: USER_SCHEMES },
 
   // Numbers (which account owns a number, its keywords) take numbers:manage, the Infobip scope
   // named for numbers, with every scheme (people and integrations alike). The simulator's inbound

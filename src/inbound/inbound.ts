@@ -12,7 +12,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../clock.ts';
 import { inboundApiOf, moFamily, recordInbound, type RecordedInbound } from '../events/inbound-recorder.ts';
 import type { SubscriberLookup } from '../events/routing.ts';
@@ -127,6 +127,44 @@ export async function receiveInbound(deps: InboundDeps, accountId: string, input
   );
   if (result.route === 'push') deps.onPushed();
   return result;
+}
+
+/**
+ * An SMS a network connector (SMPP) received for a number: stored for the number's owner and
+ * routed like every inbound message. Null when no account has the number.
+ */
+export async function receiveNetworkSms(
+  trx: Transaction<Database>,
+  input: { from: string; to: string; text: string; receivedAt: number; currency: string },
+  now: number,
+  subscribers: SubscriberLookup,
+): Promise<RecordedInbound | null> {
+  const to = normalizeDestination(input.to);
+  const number = await trx.selectFrom('numbers').select(['account_id', 'keywords']).where('number', '=', to).executeTakeFirst();
+  if (!number) return null;
+  const { keyword, cleanText } = extractKeyword(input.text, keywordsOf(number));
+  return recordInbound(
+    trx,
+    {
+      accountId: number.account_id,
+      messageId: newMessageId(),
+      channel: CHANNEL.SMS,
+      api: 'sms',
+      from: input.from,
+      to,
+      text: input.text,
+      keyword,
+      cleanText,
+      smsCount: segment(input.text).parts,
+      receivedAt: input.receivedAt,
+      pairedMessageId: null,
+      callbackData: null,
+      pricePerMessage: 0,
+      currency: input.currency,
+    },
+    now,
+    subscribers,
+  );
 }
 
 /**

@@ -38,38 +38,58 @@ const GSM7_EXTENSION = new Set('\f^{}\\[~]|€');
 
 /**
  * Greedily packs indivisible units (sizes) into parts of `perPart` capacity.
- * Returns the part count and the units used in the last part.
+ * Returns the index of the first unit of each part, and the units used in the last part.
  */
-function pack(sizes: readonly number[], perPart: number): { parts: number; lastUsed: number } {
-  let parts = 1;
+function pack(sizes: readonly number[], perPart: number): { starts: number[]; lastUsed: number } {
+  const starts = [0];
   let lastUsed = 0;
-  for (const size of sizes) {
+  sizes.forEach((size, i) => {
     if (lastUsed + size > perPart) {
-      parts++;
+      starts.push(i);
       lastUsed = 0;
     }
     lastUsed += size;
-  }
-  return { parts, lastUsed };
+  });
+  return { starts, lastUsed };
 }
+
+/** Each character's cost in the encoding's units (septets, UTF-16 code units, or bytes). */
+function unitSizes(chars: readonly string[], encoding: Encoding | 'LATIN1'): number[] {
+  if (encoding === 'GSM7') return chars.map((c) => (GSM7_EXTENSION.has(c) ? 2 : 1));
+  if (encoding === 'UCS2') return chars.map((c) => c.length);
+  return chars.map(() => 1);
+}
+
+const CAPACITY = { GSM7: [GSM7_SINGLE, GSM7_MULTI], UCS2: [UCS2_SINGLE, UCS2_MULTI], LATIN1: [140, 134] } as const;
+
+export const isGsm7 = (text: string): boolean => Array.from(text).every((c) => GSM7_BASIC.has(c) || GSM7_EXTENSION.has(c));
 
 export function segment(text: string): Segmentation {
   const chars = Array.from(text); // code points, so surrogate pairs stay together
-  const isGsm7 = chars.every((c) => GSM7_BASIC.has(c) || GSM7_EXTENSION.has(c));
-
-  const encoding: Encoding = isGsm7 ? 'GSM7' : 'UCS2';
-  const sizes = isGsm7
-    ? chars.map((c) => (GSM7_EXTENSION.has(c) ? 2 : 1))
-    : chars.map((c) => c.length);
-  const single = isGsm7 ? GSM7_SINGLE : UCS2_SINGLE;
-  const multi = isGsm7 ? GSM7_MULTI : UCS2_MULTI;
+  const encoding: Encoding = isGsm7(text) ? 'GSM7' : 'UCS2';
+  const sizes = unitSizes(chars, encoding);
+  const [single, multi] = CAPACITY[encoding];
 
   const unitsUsed = sizes.reduce((sum, n) => sum + n, 0);
   if (unitsUsed <= single) {
     return { encoding, parts: 1, unitsUsed, charactersRemaining: single - unitsUsed };
   }
-  const { parts, lastUsed } = pack(sizes, multi);
-  return { encoding, parts, unitsUsed, charactersRemaining: multi - lastUsed };
+  const { starts, lastUsed } = pack(sizes, multi);
+  return { encoding, parts: starts.length, unitsUsed, charactersRemaining: multi - lastUsed };
+}
+
+/**
+ * The text of each part, cut where `segment` counts the parts (an escape pair or surrogate pair
+ * is never split). LATIN1 (8-bit, 140 bytes single, 134 with a concatenation header) is for SMSCs
+ * configured for it.
+ */
+export function splitIntoParts(text: string, encoding: Encoding | 'LATIN1'): string[] {
+  const chars = Array.from(text);
+  const sizes = unitSizes(chars, encoding);
+  const [single, multi] = CAPACITY[encoding];
+  if (sizes.reduce((sum, n) => sum + n, 0) <= single) return [text];
+  const { starts } = pack(sizes, multi);
+  return starts.map((start, i) => chars.slice(start, starts[i + 1]).join(''));
 }
 
 export function isTooLong(text: string): boolean {

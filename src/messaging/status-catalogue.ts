@@ -372,7 +372,11 @@ export const STATUS = {
   UNDELIVERABLE_NOT_DELIVERED: 9,
   UNDELIVERABLE_NOT_SENT: 31,
   EXPIRED_EXPIRED: 15,
+  EXPIRED_DLR_UNKNOWN: 29,
   REJECTED_NETWORK: 6,
+  REJECTED_SOURCE: 11,
+  REJECTED_ROUTE_NOT_AVAILABLE: 19,
+  REJECTED_SYSTEM_ERROR: 21,
   REJECTED_DUPLICATE_MESSAGE_ID: 23,
   REJECTED_MESSAGE_TOO_LONG: 25,
   MISSING_TO: 51,
@@ -385,8 +389,10 @@ export const ERROR = {
   EC_UNKNOWN_SUBSCRIBER: 1,
   EC_CALL_BARRED: 13,
   EC_ABSENT_SUBSCRIBER: 27,
+  EC_UNKNOWN_ERROR: 255,
   EC_MESSAGE_CANCELED: 4100,
   EC_VALIDITY_EXPIRED: 4101,
+  EC_NOTSUBMITTEDTOSMPPCHANNEL: 4102,
   EC_INVALID_EMAIL_ADDRESS: 6006,
   EC_MAILBOX_TEMPORARY_UNAVAILABLE: 6007,
   EC_SOFT_BOUNCE: 6011,
@@ -401,6 +407,8 @@ export function statusById(id: number): StatusDef {
 }
 
 /** Throws on an unknown id. */
+export const isKnownError = (id: number): boolean => ERROR_BY_ID.has(id);
+
 export function errorById(id: number): ErrorDef {
   const def = ERROR_BY_ID.get(id);
   if (def === undefined) throw new Error(`Unknown Infobip error id: ${id}`);

@@ -3,9 +3,11 @@
  * a report it promised is due; its validity ran out; something it promised to happen after
  * delivery) and answers with what happened and the next step it wants scheduled. The network
  * worker keeps those steps in the database, so a restart loses none of them. The simulator is
- * the default connector; failover wraps a connector; SMPP will implement the same interface.
+ * the default connector; failover wraps a connector; the SMPP router sends what its routing table
+ * says to an SMPP connection, whose receipts arrive later, out of band (network/smpp/).
  */
-import type { EngagementEvent, NetworkStep } from '../store/schema.ts';
+import type { Transaction } from 'kysely';
+import type { Database, EngagementEvent, NetworkStep } from '../store/schema.ts';
 
 export interface NetworkMessage {
   pk: number;
@@ -56,6 +58,16 @@ export interface StepOutcome {
   next: { step: NetworkStep; dueAt: number } | null;
   /** The channel did not deliver: move the message to its next failover channel (`next`, a failover step, sends it there). */
   failover?: boolean;
+  /** Sent on through an external network (an SMPP connection, by name): its reports arrive out of band. */
+  handover?: { connection: string };
+}
+
+/**
+ * Where handed-over messages go. Called in the network pass's transaction, so the hand-over is
+ * committed with the step; returns what to do once it is (start sending).
+ */
+export interface ExternalNetwork {
+  handOver(trx: Transaction<Database>, messages: Array<{ pk: number; connection: string }>, now: number): Promise<() => void>;
 }
 
 export interface Connector {

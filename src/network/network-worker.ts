@@ -14,7 +14,7 @@ import { newMessageId } from '../lib/ids.ts';
 import type { PassResult } from '../lib/worker-loop.ts';
 import { chunkRows, type DialectProfile } from '../store/database.ts';
 import type { Database, MessageRow, NetworkStep, NewNetworkJob } from '../store/schema.ts';
-import type { Connector } from './connector.ts';
+import type { Connector, ExternalNetwork } from './connector.ts';
 import { emailTrackingOf } from './email-tracking.ts';
 import { failoverStepsOf, moveToNextChannel, replyTo } from './message-moves.ts';
 
@@ -22,6 +22,8 @@ export interface NetworkWorkerDeps {
   db: Kysely<Database>;
   profile: DialectProfile;
   connector: Connector;
+  /** Takes the messages a connector hands over to an external network (SMPP). */
+  external?: ExternalNetwork;
   batchSize: number;
   subscribers: SubscriberLookup;
   /** Called after a commit that recorded reports, so the dispatcher can look at once. */
@@ -35,7 +37,7 @@ const NETWORK_COLUMNS = ['pk', 'account_id', 'bulk_id', 'state', 'destination', 
 type NetworkRow = Pick<MessageRow, (typeof NETWORK_COLUMNS)[number]>;
 
 /** Steps that deliver the message; the others (engagements, a reply) come after its final report. */
-const DELIVERY_STEPS: ReadonlySet<NetworkStep> = new Set(['submit', 'failover', 'final', 'expire']);
+const DELIVERY_STEPS: ReadonlySet<NetworkStep> = new Set(['submit', 'failover', 'final', 'expire', 'validity']);
 /** Steps that hand the message to the network: it is (re)sent now. */
 const SENDING_STEPS: ReadonlySet<NetworkStep> = new Set(['submit', 'failover']);
 
@@ -44,7 +46,7 @@ export function createNetworkPass(deps: NetworkWorkerDeps): (now: number) => Pro
   const { db, profile, connector, batchSize } = deps;
 
   return async function networkPass(now: number): Promise<PassResult> {
-    const { claimed, pushed, byStatusId } = await db.transaction().execute(async (trx) => {
+    const { claimed, pushed, byStatusId, afterCommit } = await db.transaction().execute(async (trx) => {
       let claim = trx
         .selectFrom('network_jobs')
         .select(['id', 'message_pk', 'step'])
@@ -54,7 +56,7 @@ export function createNetworkPass(deps: NetworkWorkerDeps): (now: number) => Pro
         .limit(batchSize);
       if (profile.skipLocked) claim = claim.forUpdate().skipLocked();
       const jobs = await claim.execute();
-      if (jobs.length === 0) return { claimed: 0, pushed: 0, byStatusId: new Map() as StatusCounts };
+      if (jobs.length === 0) return { claimed: 0, pushed: 0, byStatusId: new Map() as StatusCounts, afterCommit: null };
 
       const messages = new Map<number, NetworkRow>();
       for (const chunk of chunkRows(jobs, profile)) {
@@ -73,6 +75,7 @@ export function createNetworkPass(deps: NetworkWorkerDeps): (now: number) => Pro
       const failovers: NetworkRow[] = [];
       const submitted: number[] = [];
       const nextJobs: NewNetworkJob[] = [];
+      const handovers: Array<{ pk: number; connection: string }> = [];
       for (const job of jobs) {
         const message = messages.get(job.message_pk);
         if (!message || message.state === 'CANCELED') continue;
@@ -101,6 +104,7 @@ export function createNetworkPass(deps: NetworkWorkerDeps): (now: number) => Pro
         for (const e of outcome.engagements ?? []) engagements.push({ messagePk: message.pk, event: e.event, occurredAt: now, url: e.url });
         if (outcome.reply) replies.push({ pk: message.pk, reply: outcome.reply });
         if (outcome.failover) failovers.push(message);
+        if (outcome.handover) handovers.push({ pk: message.pk, connection: outcome.handover.connection });
         if (outcome.next) {
           nextJobs.push({ account_id: message.account_id, message_pk: message.pk, bulk_id: message.bulk_id, step: outcome.next.step, due_at: outcome.next.dueAt });
         }
@@ -117,6 +121,7 @@ export function createNetworkPass(deps: NetworkWorkerDeps): (now: number) => Pro
           .execute();
       }
       for (const chunk of chunkRows(nextJobs, profile)) await trx.insertInto('network_jobs').values(chunk).execute();
+      const afterCommit = handovers.length && deps.external ? await deps.external.handOver(trx, handovers, now) : null;
       const recorded = await recordEvents(trx, profile, events, now, deps.subscribers);
       // After the reports: a failover step's report names the channel that failed, not the next one.
       for (const message of failovers) await moveToNextChannel(trx, message.pk, message.failover);
@@ -126,8 +131,9 @@ export function createNetworkPass(deps: NetworkWorkerDeps): (now: number) => Pro
         const input = await replyTo(trx, reply.pk, reply.reply, newMessageId(), now);
         if (input && (await recordInbound(trx, input, now, deps.subscribers)).route === 'push') repliesPushed++;
       }
-      return { claimed: jobs.length, pushed: recorded.pushed + engaged.pushed + repliesPushed, byStatusId: recorded.byStatusId };
+      return { claimed: jobs.length, pushed: recorded.pushed + engaged.pushed + repliesPushed, byStatusId: recorded.byStatusId, afterCommit };
     });
+    afterCommit?.();
     if (pushed > 0) deps.onReports();
     deps.reports?.reportsRecorded(byStatusId);
     if (claimed === batchSize) return { more: true, nextDueAt: null };

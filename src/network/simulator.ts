@@ -121,6 +121,9 @@ export class Simulator implements Connector {
         return { events: [], engagements: [{ event: 'COMPLAINT', url: null }], next: following(step) };
       case 'reply':
         return { events: [], reply: { text: SIMULATED_REPLY, currency: this.options.currency }, next: following(step) };
+      case 'validity':
+        // An external network's step (the SMPP router answers it); nothing the simulator promised.
+        return { events: [], next: null };
     }
   }
 }

@@ -55,6 +55,11 @@ export const TABLES: readonly TableSpec[] = [
   { table: 'attempts', key: ['id'], serial: 'id' },
   { table: 'target_health', key: ['account_id', 'target'] },
   { table: 'recoveries', key: ['id'] },
+  { table: 'smpp_parts', key: ['id'], serial: 'id' },
+  { table: 'smpp_pending_receipts', key: ['id'], serial: 'id' },
+  { table: 'smpp_inbound_parts', key: ['id'], serial: 'id' },
+  { table: 'smpp_connections', key: ['name'] },
+  { table: 'smpp_routes', key: ['prefix'] },
 ];
 
 export const DEFAULT_BATCH_SIZE = 5_000;

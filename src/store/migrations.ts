@@ -511,6 +511,70 @@ const m0011 = (profile: DialectProfile): Migration => ({
   },
 });
 
+/**
+ * 0012: SMPP. Each part of a message sent over an SMPP connection is a row from the moment the
+ * network hands it over (queued, leased to the process that sends it) until its final receipt,
+ * so a restart resends what was never acknowledged and a receipt finds its message by the SMSC's
+ * id. Receipts that arrive before their submit_sm_resp wait in smpp_pending_receipts; inbound
+ * parts wait in smpp_inbound_parts until their message is whole. Connections and routes set
+ * through the admin API are kept in smpp_connections and smpp_routes.
+ */
+const m0012 = (profile: DialectProfile): Migration => ({
+  async up(db: Kysely<any>) {
+    const serial = <T extends string>(table: CreateTableBuilder<T, never>) =>
+      profile.serialIds ? table.addColumn('id', 'bigserial', (c: ColumnDefinitionBuilder) => c.primaryKey()) : table.addColumn('id', 'integer', (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement());
+    await serial(db.schema.createTable('smpp_parts'))
+      .addColumn('message_pk', 'bigint', (c) => c.notNull())
+      .addColumn('connection', 'text', (c) => c.notNull())
+      .addColumn('part', 'integer', (c) => c.notNull())
+      .addColumn('parts', 'integer', (c) => c.notNull())
+      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('smsc_id', 'text')
+      .addColumn('status_id', 'integer')
+      .addColumn('error_id', 'integer')
+      .addColumn('attempts', 'integer', (c) => c.notNull())
+      .addColumn('lease_until', 'bigint', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('smpp_parts_smsc_id').on('smpp_parts').columns(['connection', 'smsc_id']).execute();
+    await db.schema.createIndex('smpp_parts_message').on('smpp_parts').columns(['message_pk']).execute();
+    await sql`create index smpp_parts_queued on smpp_parts (lease_until) where state = 'queued'`.execute(db);
+    await serial(db.schema.createTable('smpp_pending_receipts'))
+      .addColumn('connection', 'text', (c) => c.notNull())
+      .addColumn('smsc_id', 'text', (c) => c.notNull())
+      .addColumn('status_id', 'integer', (c) => c.notNull())
+      .addColumn('error_id', 'integer', (c) => c.notNull())
+      .addColumn('final', 'integer', (c) => c.notNull())
+      .addColumn('received_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('smpp_pending_receipts_id').on('smpp_pending_receipts').columns(['connection', 'smsc_id']).execute();
+    await serial(db.schema.createTable('smpp_inbound_parts'))
+      .addColumn('connection', 'text', (c) => c.notNull())
+      .addColumn('source', 'text', (c) => c.notNull())
+      .addColumn('destination', 'text', (c) => c.notNull())
+      .addColumn('reference', 'integer', (c) => c.notNull())
+      .addColumn('total', 'integer', (c) => c.notNull())
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('text', 'text', (c) => c.notNull())
+      .addColumn('received_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('smpp_inbound_parts_message').on('smpp_inbound_parts').columns(['connection', 'source', 'reference']).execute();
+    await db.schema
+      .createTable('smpp_connections')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('config', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('smpp_routes')
+      .addColumn('prefix', 'text', (c) => c.primaryKey())
+      .addColumn('target', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+});
+
 export const migrationsFor = (profile: DialectProfile): Record<string, Migration> => ({
   '0001_core': m0001(profile),
   '0002_claim_indexes': m0002,
@@ -523,4 +587,5 @@ export const migrationsFor = (profile: DialectProfile): Record<string, Migration
   '0009_clicks_extra': m0009,
   '0010_webhook_operations': m0010,
   '0011_channels': m0011(profile),
+  '0012_smpp': m0012(profile),
 });

@@ -7,13 +7,14 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 
-/** `subscriptions`: subscriptions, profiles or security settings changed; caches reload. */
-export type Channel = 'network' | 'dispatch' | 'subscriptions' | 'recoveries';
+/** `subscriptions`: subscriptions, profiles or security settings changed; caches reload. `smpp`: SMPP connections or routes changed. */
+export type Channel = 'network' | 'dispatch' | 'subscriptions' | 'recoveries' | 'smpp';
 const PG_CHANNEL: Record<Channel, string> = {
   network: 'hookline_network',
   dispatch: 'hookline_dispatch',
   subscriptions: 'hookline_subscriptions',
   recoveries: 'hookline_recoveries',
+  smpp: 'hookline_smpp',
 };
 
 export interface Notifier {
@@ -26,7 +27,7 @@ export interface Notifier {
 
 /** One process: notify calls the listeners directly. */
 export class LocalNotifier implements Notifier {
-  protected listeners: Record<Channel, Array<() => void>> = { network: [], dispatch: [], subscriptions: [], recoveries: [] };
+  protected listeners: Record<Channel, Array<() => void>> = { network: [], dispatch: [], subscriptions: [], recoveries: [], smpp: [] };
 
   notify(channel: Channel): void {
     for (const wake of this.listeners[channel]) wake();

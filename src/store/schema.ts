@@ -269,9 +269,10 @@ export interface MessagesTable {
 /**
  * submit/final/expire for every channel; failover resubmits on the next channel (not a `submit`,
  * which bulk pause and cancel act on: a message half-way through failover is already sent); the
- * rest are what the simulator plays after delivery (engagements, a reply).
+ * rest are what the simulator plays after delivery (engagements, a reply). `validity` is the validity end of
+ * a message handed to an external network (SMPP): EXPIRED unless its receipts came first.
  */
-export type NetworkStep = 'submit' | 'failover' | 'final' | 'expire' | 'seen' | 'open' | 'click' | 'complaint' | 'reply';
+export type NetworkStep = 'submit' | 'failover' | 'final' | 'expire' | 'validity' | 'seen' | 'open' | 'click' | 'complaint' | 'reply';
 
 /** Work the network connector has promised to do later: submits at sendAt, due reports, expiries. */
 export interface NetworkJobsTable {
@@ -450,6 +451,75 @@ export interface TargetLimitsTable {
   recent: string;
 }
 
+/**
+ * Where a part sent over SMPP stands: queued (handed over, not yet acknowledged by submit_sm_resp),
+ * acked (the SMSC gave its id), rejected (a permanent submit error), abandoned (unacknowledged at a
+ * disconnect under at-most-once: it may or may not have reached the SMSC), done (final receipt).
+ */
+export type SmppPartState = 'queued' | 'acked' | 'rejected' | 'abandoned' | 'done';
+
+/** Migration 0012: one row per part of a message sent over an SMPP connection. */
+export interface SmppPartsTable {
+  id: Generated<number>;
+  message_pk: number;
+  connection: string;
+  /** 0-based part index, of `parts`. */
+  part: number;
+  parts: number;
+  state: SmppPartState;
+  /** The SMSC's message id, in the connection's canonical form (network/smpp/message-ids.ts). */
+  smsc_id: string | null;
+  /** The part's final status and error (receipt or submit rejection). */
+  status_id: number | null;
+  error_id: number | null;
+  /** How many times the part was handed to a bind (more than one: the SMSC may have it twice). */
+  attempts: number;
+  /** A queued part belongs to the process holding it until then; after that any process resends it. */
+  lease_until: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A receipt that came before its submit_sm_resp: applied when the SMSC id becomes known. */
+export interface SmppPendingReceiptsTable {
+  id: Generated<number>;
+  connection: string;
+  smsc_id: string;
+  status_id: number;
+  error_id: number;
+  /** 1: the part's last word; 0: an intermediate receipt. */
+  final: number;
+  received_at: number;
+}
+
+/** A part of a concatenated inbound message, kept until all its parts have arrived. */
+export interface SmppInboundPartsTable {
+  id: Generated<number>;
+  connection: string;
+  source: string;
+  destination: string;
+  reference: number;
+  total: number;
+  /** 1-based, as in the UDH and the SAR TLVs. */
+  seq: number;
+  text: string;
+  received_at: number;
+}
+
+/** SMPP connections set through the admin API (JSON of SmppConnectionConfig, password included). */
+export interface SmppConnectionsTable {
+  name: string;
+  config: string;
+  updated_at: number;
+}
+
+/** The SMPP routing table set through the admin API: destination prefix → connection name or `simulator`. */
+export interface SmppRoutesTable {
+  prefix: string;
+  target: string;
+  updated_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -478,6 +548,11 @@ export interface Database {
   target_limits: TargetLimitsTable;
   target_health: TargetHealthTable;
   recoveries: RecoveriesTable;
+  smpp_parts: SmppPartsTable;
+  smpp_pending_receipts: SmppPendingReceiptsTable;
+  smpp_inbound_parts: SmppInboundPartsTable;
+  smpp_connections: SmppConnectionsTable;
+  smpp_routes: SmppRoutesTable;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

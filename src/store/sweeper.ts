@@ -1,5 +1,6 @@
 /**
- * Retention: messages, reports, engagements, emptied bulks, inbound messages, clicks and short links older than
+ * Retention: messages (with their SMPP parts), reports, engagements, emptied bulks, inbound messages, clicks,
+ * short links, unfinished SMPP inbound parts and unmatched SMPP receipts older than
  * RETENTION_HOURS are removed, in small batches so the writer is never held for long. Nothing that
  * work still depends on is touched: scheduled or in-flight messages and undelivered outbox rows
  * stay. Expired pull-queue and inbox entries go after 48 h; inbound messages after RETENTION_HOURS,
@@ -123,6 +124,7 @@ export function createSweepPass(
       const pks = old.map((m) => m.pk);
       await trx.deleteFrom('reports').where('message_pk', 'in', pks).execute();
       await trx.deleteFrom('engagements').where('message_pk', 'in', pks).execute();
+      await trx.deleteFrom('smpp_parts').where('message_pk', 'in', pks).execute();
       await trx.deleteFrom('messages').where('pk', 'in', pks).execute();
       return pks.length;
     });
@@ -135,6 +137,12 @@ export function createSweepPass(
             and not exists (select 1 from messages m where m.account_id = b.account_id and m.bulk_id = b.bulk_id)
           limit ${BATCH})`.execute(trx);
       return Number(result.numAffectedRows ?? 0);
+    });
+    removed += await step(async (trx) => {
+      // SMPP leftovers: parts of inbound messages that never came whole, receipts for ids no part ever got.
+      const parts = await trx.deleteFrom('smpp_inbound_parts').where('received_at', '<', cutoff).executeTakeFirst();
+      const receipts = await trx.deleteFrom('smpp_pending_receipts').where('received_at', '<', cutoff).executeTakeFirst();
+      return Number(parts.numDeletedRows) + Number(receipts.numDeletedRows);
     });
     removed += await step(async (trx) => {
       // Lapsed credentials and ended throttle windows; the idle limit mirrors auth/sessions.ts.

@@ -198,7 +198,7 @@ describe('moving from SQLite to PostgreSQL: drain, migrate-db, switch', { skip: 
     const raw = new BetterSqlite(sqliteUrl.slice('sqlite:'.length));
     raw.prepare('update deliveries set lease_owner = ?, lease_until = ? where id = ?').run('dead-process', clock.now() + 24 * 60 * MINUTE, retryDelivery.id);
     const sourceCounts = Object.fromEntries(
-      ['accounts', 'api_keys', 'roles', 'users', 'sessions', 'oauth_tokens', 'throttle_counters', 'security_settings', 'notification_profiles', 'subscriptions', 'numbers', 'inbound_messages', 'inbox_queue', 'short_links', 'clicks', 'bulks', 'messages', 'network_jobs', 'reports', 'engagements', 'pull_queue', 'outbox', 'deliveries', 'attempts', 'target_health', 'recoveries'].map((t) => [
+      ['accounts', 'api_keys', 'roles', 'users', 'sessions', 'oauth_tokens', 'throttle_counters', 'security_settings', 'notification_profiles', 'subscriptions', 'numbers', 'inbound_messages', 'inbox_queue', 'short_links', 'clicks', 'bulks', 'messages', 'network_jobs', 'reports', 'engagements', 'pull_queue', 'outbox', 'deliveries', 'attempts', 'target_health', 'recoveries', 'smpp_parts', 'smpp_pending_receipts', 'smpp_inbound_parts', 'smpp_connections', 'smpp_routes'].map((t) => [
         t,
         (raw.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n,
       ]),
@@ -210,7 +210,7 @@ describe('moving from SQLite to PostgreSQL: drain, migrate-db, switch', { skip: 
     assert.deepEqual(Object.fromEntries(copy.tables.map((t) => [t.table, t.rows])), sourceCounts, 'every table, every row');
     assert.deepEqual(
       copy.tables.map((t) => t.table),
-      ['accounts', 'api_keys', 'roles', 'users', 'sessions', 'oauth_tokens', 'throttle_counters', 'security_settings', 'notification_profiles', 'subscriptions', 'numbers', 'inbound_messages', 'inbox_queue', 'short_links', 'clicks', 'bulks', 'messages', 'network_jobs', 'reports', 'engagements', 'pull_queue', 'outbox', 'deliveries', 'attempts', 'target_health', 'recoveries'],
+      ['accounts', 'api_keys', 'roles', 'users', 'sessions', 'oauth_tokens', 'throttle_counters', 'security_settings', 'notification_profiles', 'subscriptions', 'numbers', 'inbound_messages', 'inbox_queue', 'short_links', 'clicks', 'bulks', 'messages', 'network_jobs', 'reports', 'engagements', 'pull_queue', 'outbox', 'deliveries', 'attempts', 'target_health', 'recoveries', 'smpp_parts', 'smpp_pending_receipts', 'smpp_inbound_parts', 'smpp_connections', 'smpp_routes'],
     );
     assert.equal(sourceCounts.messages, 7);
     assert.equal(sourceCounts.pull_queue, 3);

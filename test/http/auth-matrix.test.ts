@@ -158,6 +158,8 @@ const ids = {
   spareSubscription: '',
   targetNumber: '',
   spareNumber: '',
+  targetSmpp: '',
+  spareSmpp: '',
 };
 
 /** Subscriptions API set-up (every principal here is in the default account). */
@@ -243,6 +245,14 @@ async function newNumber(): Promise<string> {
   const number = freshNumber();
   await asAdmin('POST', '/hookline/1/numbers', { number, keywords: ['MATRIX'] }, 201);
   return number;
+}
+
+/** SMPP connections are the gateway's (names are global): each needs a name of its own. */
+const SMPP_CONNECTION = { host: '127.0.0.1', port: 2775, systemId: 'matrix', password: 'matrix' };
+async function newSmppConnection(): Promise<string> {
+  const name = uniq('matrix-smpp');
+  await asAdmin('PUT', `/hookline/1/smpp/connections/${name}`, SMPP_CONNECTION, 201);
+  return name;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -576,6 +586,33 @@ const FIXTURES: Record<string, Fixture> = {
       check: (body) => assert.deepEqual([body.target, ['HEALTHY', 'OPEN'].includes(body.state)], [{ profileId: ids.targetProfile }, true]),
     }),
   },
+  // SMPP connections and routes (only the operator: see BEYOND_ROUTE_SCOPE). Replacing the target
+  // connection or the routing table leaves them as they were, so these repeat.
+  'GET /hookline/1/smpp/connections': { status: 200, request: () => ({ path: '/hookline/1/smpp/connections', check: hasList('connections') }) },
+  'GET /hookline/1/smpp/connections/:name': {
+    status: 200,
+    request: () => ({ path: `/hookline/1/smpp/connections/${ids.targetSmpp}`, check: (body) => assert.deepEqual([body.name, 'password' in body], [ids.targetSmpp, false]) }),
+  },
+  'PUT /hookline/1/smpp/connections/:name': {
+    status: 200,
+    request: () => ({ path: `/hookline/1/smpp/connections/${ids.targetSmpp}`, body: SMPP_CONNECTION, check: (body) => assert.deepEqual([body.name, body.window], [ids.targetSmpp, 10]) }),
+  },
+  'DELETE /hookline/1/smpp/connections/:name': {
+    status: 204,
+    request: async (fresh) => ({ path: `/hookline/1/smpp/connections/${fresh ? await newSmppConnection() : ids.spareSmpp}`, check: (body) => assert.equal(body, '') }),
+  },
+  'GET /hookline/1/smpp/routes': { status: 200, request: () => ({ path: '/hookline/1/smpp/routes', check: hasList('routes') }) },
+  'PUT /hookline/1/smpp/routes': {
+    status: 200,
+    request: () => {
+      const routes = [
+        { prefix: '', target: 'simulator' },
+        { prefix: '4179', target: ids.targetSmpp },
+      ];
+      return { path: '/hookline/1/smpp/routes', body: { routes }, check: (body) => assert.deepEqual(body, { routes }) };
+    },
+  },
+  'GET /hookline/1/smpp/status': { status: 200, request: () => ({ path: '/hookline/1/smpp/status', check: hasList('connections') }) },
   'GET /hookline/1/operations-profile': { status: 200, request: () => ({ path: '/hookline/1/operations-profile', check: (body) => assert.ok('profileId' in body) }) },
   'PUT /hookline/1/operations-profile': {
     status: 200,
@@ -753,6 +790,10 @@ describe('authentication matrix', () => {
     ids.targetNumber = await newNumber();
     ids.spareNumber = await newNumber();
 
+    // SMPP connections for the SMPP routes.
+    ids.targetSmpp = await newSmppConnection();
+    ids.spareSmpp = await newSmppConnection();
+
     // Past the credential cache: revocations must show from here on.
     clock.advance(CREDENTIAL_CACHE_MS + 1);
 
@@ -859,6 +900,14 @@ describe('authentication matrix', () => {
     'PUT /hookline/1/accounts/:accountId',
     'DELETE /hookline/1/accounts/:accountId',
     'PUT /settings/2/api-keys/:apiKeyId',
+    // SMPP connections belong to the whole gateway: the operator only.
+    'GET /hookline/1/smpp/connections',
+    'GET /hookline/1/smpp/connections/:name',
+    'PUT /hookline/1/smpp/connections/:name',
+    'DELETE /hookline/1/smpp/connections/:name',
+    'GET /hookline/1/smpp/routes',
+    'PUT /hookline/1/smpp/routes',
+    'GET /hookline/1/smpp/status',
   ]);
   describe('one scope alone (Infobip any-of)', () => {
     for (const scope of SINGLE_SCOPES) {

@@ -1,0 +1,206 @@
+/**
+ * One SMPP session to an SMSC: connect, bind, keep alive with enquire_link, and reconnect with
+ * backoff when the socket drops, a bind fails, or the SMSC stops answering. It counts the
+ * submit_sm waiting for their response (the window) and, when the session ends, hands the
+ * unanswered ones back to its connection, which decides whether they are sent again.
+ */
+import smpp, { type Pdu, type Session } from 'smpp';
+import type { Logger } from 'pino';
+import type { SmppConnectionConfig } from './smpp-config.ts';
+
+export type LinkRole = 'transceiver' | 'transmitter' | 'receiver';
+export type LinkState = 'connecting' | 'bound' | 'backoff' | 'closed';
+
+/** SMPP 3.4, so SMSCs send receipts with TLVs. */
+const INTERFACE_VERSION = 0x34;
+
+export interface LinkHandlers<P> {
+  /** Bound: it can take submits (if its role sends). */
+  bound(link: SmppLink<P>): void;
+  /** The session ended: the submits it sent and never got an answer for, oldest first. */
+  down(link: SmppLink<P>, unanswered: P[]): void;
+  /** A deliver_sm or data_sm: the handler answers it with `link.respond` once it is safely stored. */
+  deliver(link: SmppLink<P>, pdu: Pdu): void;
+}
+
+interface InFlight<P> {
+  item: P;
+  sentAt: number;
+  onResponse: (pdu: Pdu) => void;
+}
+
+export class SmppLink<P> {
+  state: LinkState = 'closed';
+  private session: Session | null = null;
+  private readonly inFlight = new Map<number, InFlight<P>>();
+  private reconnectDelay: number;
+  private timers: NodeJS.Timeout[] = [];
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private stopping = false;
+  private lastHeard = 0;
+
+  constructor(
+    private readonly config: SmppConnectionConfig,
+    readonly role: LinkRole,
+    readonly index: number,
+    private readonly handlers: LinkHandlers<P>,
+    private readonly log: Logger,
+  ) {
+    this.reconnectDelay = config.reconnect.minMs;
+  }
+
+  get sends(): boolean {
+    return this.role !== 'receiver';
+  }
+
+  /** Submits it can take now. */
+  get free(): number {
+    return this.state === 'bound' && this.sends ? this.config.window - this.inFlight.size : 0;
+  }
+
+  get outstanding(): number {
+    return this.inFlight.size;
+  }
+
+  pendingItems(): P[] {
+    return [...this.inFlight.values()].map((f) => f.item);
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.connect();
+  }
+
+  private connect(): void {
+    this.reconnectTimer = null;
+    this.state = 'connecting';
+    const session = smpp.connect({ host: this.config.host, port: this.config.port });
+    this.session = session;
+    session.socket.setNoDelay(true);
+    session.on('connect', () => this.bind(session));
+    session.on('error', (error: Error) => {
+      this.log.warn({ err: error.message, link: this.index, role: this.role }, 'smpp session error');
+      session.destroy();
+    });
+    session.on('close', () => this.closed(session));
+    session.on('pdu', (pdu: Pdu) => this.received(session, pdu));
+  }
+
+  private bind(session: Session): void {
+    const command = `bind_${this.role}`;
+    session.send(
+      new smpp.PDU(command, { system_id: this.config.systemId, password: this.config.password, system_type: this.config.systemType, interface_version: INTERFACE_VERSION }),
+      (response: Pdu) => {
+        if (response.command_status !== 0) {
+          this.log.error({ link: this.index, role: this.role, commandStatus: response.command_status }, 'smpp bind refused');
+          session.destroy();
+          return;
+        }
+        this.state = 'bound';
+        this.lastHeard = Date.now();
+        this.reconnectDelay = this.config.reconnect.minMs;
+        this.timers.push(setInterval(() => this.keepAlive(session), this.config.enquireLinkMs));
+        this.timers.push(setInterval(() => this.checkResponses(session), Math.min(1_000, this.config.responseTimeoutMs)));
+        this.log.info({ link: this.index, role: this.role }, 'smpp bound');
+        this.handlers.bound(this);
+      },
+    );
+  }
+
+  private received(session: Session, pdu: Pdu): void {
+    this.lastHeard = Date.now();
+    if (pdu.isResponse()) return; // answered through the callback given to send
+    switch (pdu.command) {
+      case 'enquire_link':
+        session.send(pdu.response());
+        return;
+      case 'unbind':
+        session.send(pdu.response(), undefined, () => session.close());
+        return;
+      case 'deliver_sm':
+      case 'data_sm':
+        if (this.role === 'transmitter') session.send(pdu.response({ command_status: smpp.errors.ESME_RINVBNDSTS }));
+        else this.handlers.deliver(this, pdu);
+        return;
+      default:
+        session.send(pdu.response({ command_status: smpp.errors.ESME_RINVCMDID }));
+    }
+  }
+
+  /** Sends a submit_sm; `onResponse` gets its submit_sm_resp (or generic_nack). False when not bound. */
+  submit(item: P, fields: Record<string, unknown>, onResponse: (pdu: Pdu) => void): boolean {
+    const session = this.session;
+    if (!session || this.state !== 'bound') return false;
+    const pdu = new smpp.PDU('submit_sm', fields);
+    const sent = session.send(pdu, (response: Pdu) => {
+      if (this.session !== session) return;
+      this.inFlight.delete(pdu.sequence_number);
+      onResponse(response);
+    });
+    if (sent) this.inFlight.set(pdu.sequence_number, { item, sentAt: Date.now(), onResponse });
+    return sent;
+  }
+
+  respond(pdu: Pdu, commandStatus: number): void {
+    this.session?.send(pdu.response({ command_status: commandStatus }));
+  }
+
+  private keepAlive(session: Session): void {
+    // An SMSC that stopped answering even enquire_link is gone: start again.
+    if (Date.now() - this.lastHeard > this.config.enquireLinkMs + this.config.responseTimeoutMs) {
+      this.log.warn({ link: this.index, role: this.role }, 'smpp link silent: reconnecting');
+      session.destroy();
+      return;
+    }
+    session.send(new smpp.PDU('enquire_link', {}));
+  }
+
+  /** The oldest submit waited too long for its response: the session is broken. */
+  private checkResponses(session: Session): void {
+    const oldest = this.inFlight.values().next().value;
+    if (oldest && Date.now() - oldest.sentAt > this.config.responseTimeoutMs) {
+      this.log.warn({ link: this.index, role: this.role, outstanding: this.inFlight.size }, 'smpp submit_sm_resp timed out: reconnecting');
+      session.destroy();
+    }
+  }
+
+  /** Drops the session now (the connection reconnects it); used when the SMSC says the bind is not valid. */
+  restart(): void {
+    this.session?.destroy();
+  }
+
+  private closed(session: Session): void {
+    if (this.session !== session) return;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    this.session = null;
+    const unanswered = [...this.inFlight.values()].map((f) => f.item);
+    this.inFlight.clear();
+    this.state = this.stopping ? 'closed' : 'backoff';
+    this.handlers.down(this, unanswered);
+    if (this.stopping) return;
+    const delay = this.reconnectDelay;
+    this.reconnectDelay = Math.min(this.reconnectDelay * 2, this.config.reconnect.maxMs);
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /** Unbinds (waiting a moment for the SMSC's answer), then closes; nothing reconnects. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    const session = this.session;
+    if (!session) {
+      this.state = 'closed';
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const done = setTimeout(() => session.destroy(), 1_000);
+      session.socket.once('close', () => {
+        clearTimeout(done);
+        resolve();
+      });
+      if (this.state !== 'bound' || !session.send(new smpp.PDU('unbind', {}), () => session.close())) session.destroy();
+    });
+  }
+}

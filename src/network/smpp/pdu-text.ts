@@ -1,0 +1,76 @@
+/**
+ * Text in and out of SMPP PDUs. Outbound: the text is cut where Infobip counts its parts
+ * (messaging/segmentation.ts) and each part encoded as the connection says — GSM-7 unpacked one
+ * septet per octet as SMPP carries it (data_coding 0), Latin-1 (3) or UCS-2 (8) — with a UDH
+ * concatenation header (IEI 0x00, 8-bit reference) or the SAR TLVs. Inbound: a deliver_sm's text
+ * and, when it is one part of several, its reference, count and position (UDH IEI 0x00 or 0x08,
+ * or SAR TLVs).
+ */
+import smpp, { type Pdu } from 'smpp';
+import { isGsm7, splitIntoParts } from '../../messaging/segmentation.ts';
+import type { DataCoding, LongMessageMode } from './smpp-config.ts';
+
+const DATA_CODING = { gsm7: 0x00, latin1: 0x03, ucs2: 0x08 } as const;
+const UDH_INDICATOR = 0x40;
+const CONCAT_8BIT = 0x00;
+const CONCAT_16BIT = 0x08;
+
+/** The submit_sm fields that carry one part's text. */
+export interface PartFields {
+  short_message: Buffer;
+  data_coding: number;
+  esm_class: number;
+  sar_msg_ref_num?: number;
+  sar_total_segments?: number;
+  sar_segment_seqnum?: number;
+}
+
+function encodingOf(text: string, dataCoding: DataCoding): 'gsm7' | 'latin1' | 'ucs2' {
+  if (dataCoding === 'auto') return isGsm7(text) ? 'gsm7' : 'ucs2';
+  // A character the forced alphabet lacks would be lost: UCS-2 carries everything.
+  if (dataCoding === 'gsm7' && !isGsm7(text)) return 'ucs2';
+  if (dataCoding === 'latin1' && !smpp.encodings.LATIN1!.match(text)) return 'ucs2';
+  return dataCoding;
+}
+
+const encoders = { gsm7: smpp.encodings.ASCII!, latin1: smpp.encodings.LATIN1!, ucs2: smpp.encodings.UCS2! };
+const SEGMENTATION = { gsm7: 'GSM7', latin1: 'LATIN1', ucs2: 'UCS2' } as const;
+
+/** `reference` (0–255 with UDH, 0–65535 with SAR) ties the parts of one message together at the handset. */
+export function encodeParts(text: string, options: { dataCoding: DataCoding; longMessages: LongMessageMode }, reference: number): PartFields[] {
+  const encoding = encodingOf(text, options.dataCoding);
+  const chunks = splitIntoParts(text, SEGMENTATION[encoding]);
+  const data_coding = DATA_CODING[encoding];
+  const encode = (chunk: string) => encoders[encoding].encode(chunk);
+  if (chunks.length === 1) return [{ short_message: encode(text), data_coding, esm_class: 0 }];
+  const total = chunks.length;
+  if (options.longMessages === 'sar') {
+    return chunks.map((chunk, i) => ({ short_message: encode(chunk), data_coding, esm_class: 0, sar_msg_ref_num: reference & 0xffff, sar_total_segments: total, sar_segment_seqnum: i + 1 }));
+  }
+  return chunks.map((chunk, i) => ({
+    short_message: Buffer.concat([Buffer.from([0x05, CONCAT_8BIT, 0x03, reference & 0xff, total, i + 1]), encode(chunk)]),
+    data_coding,
+    esm_class: UDH_INDICATOR,
+  }));
+}
+
+export interface InboundText {
+  text: string;
+  /** Set when the PDU is one part of a concatenated message. */
+  concat: { reference: number; total: number; seq: number } | null;
+}
+
+/** The text of an inbound deliver_sm, as the library decoded it by data_coding, and its place in a concatenated message. */
+export function inboundText(pdu: Pdu): InboundText {
+  const body = pdu.message_payload ?? pdu.short_message;
+  const decoded: { message?: string | Buffer; udh?: Buffer[] } = typeof body === 'string' || Buffer.isBuffer(body) ? { message: body } : (body ?? {});
+  const text = typeof decoded.message === 'string' ? decoded.message : (decoded.message?.toString('latin1') ?? '');
+  for (const element of decoded.udh ?? []) {
+    if (element[0] === CONCAT_8BIT && element.length >= 5) return { text, concat: { reference: element[2]!, total: element[3]!, seq: element[4]! } };
+    if (element[0] === CONCAT_16BIT && element.length >= 6) return { text, concat: { reference: element.readUInt16BE(2), total: element[4]!, seq: element[5]! } };
+  }
+  if (typeof pdu.sar_msg_ref_num === 'number' && typeof pdu.sar_total_segments === 'number' && pdu.sar_total_segments > 1) {
+    return { text, concat: { reference: pdu.sar_msg_ref_num, total: pdu.sar_total_segments, seq: pdu.sar_segment_seqnum ?? 1 } };
+  }
+  return { text, concat: null };
+}

@@ -1,0 +1,237 @@
+/**
+ * Hookline's SMPP side, as the network worker and the admin API see it: the configured
+ * connections (started, replaced and stopped as the configuration changes), the hand-over of
+ * messages the router sends to them, and the upkeep that makes sending survive a crash — each
+ * queued part is leased to the process holding it, the lease renewed while it is held, and a part
+ * whose lease ran out is sent again by whichever process runs its connection (at-least-once; under
+ * at-most-once it is abandoned instead, and its message expires).
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { Clock } from '../../clock.ts';
+import type { SubscriberLookup } from '../../events/routing.ts';
+import type { DialectProfile } from '../../store/database.ts';
+import type { Database } from '../../store/schema.ts';
+import type { ExternalNetwork } from '../connector.ts';
+import { SmppConnection, type OutboundPart } from './connection.ts';
+import { EMPTY_SMPP_CONFIG, type SmppConfig, type SmppConnectionConfig, type SmppConnectionStatus } from './smpp-config.ts';
+import { SmppRecorder } from './smpp-recorder.ts';
+import { submitFields } from './submit-fields.ts';
+
+/** How long a queued part belongs to its process without renewal; a crashed process's parts are resent after it. */
+export const SMPP_LEASE_MS = 30_000;
+const RENEW_MS = SMPP_LEASE_MS / 3;
+/** How often leases that ran out are looked for, and waiting receipts matched again. */
+const UPKEEP_MS = 5_000;
+const RECOVER_BATCH = 1_000;
+const CHUNK = 500;
+
+export interface SmppConfigProvider {
+  load(): Promise<SmppConfig>;
+  onChange(listener: () => void): void;
+}
+
+export interface SmppNetworkDeps {
+  db: Kysely<Database>;
+  profile: DialectProfile;
+  subscribers: SubscriberLookup;
+  clock: Clock;
+  log: Logger;
+  currency: string;
+  config: SmppConfigProvider;
+  onReports(): void;
+  onNetworkWork(): void;
+}
+
+type MessageFacts = { pk: number; destination: string; sender: string | null; text: string; validity_ms: number; sent_at: number | null; intermediate: number };
+
+export class SmppNetwork implements ExternalNetwork {
+  private config: SmppConfig = EMPTY_SMPP_CONFIG;
+  private connectionNames: ReadonlySet<string> = new Set();
+  private readonly connections = new Map<string, SmppConnection>();
+  readonly recorder: SmppRecorder;
+  private timers: NodeJS.Timeout[] = [];
+  private reloading: Promise<void> = Promise.resolve();
+  private running = false;
+
+  constructor(private readonly deps: SmppNetworkDeps) {
+    this.recorder = new SmppRecorder({
+      db: deps.db,
+      profile: deps.profile,
+      subscribers: deps.subscribers,
+      now: () => deps.clock.now(),
+      log: deps.log,
+      currency: deps.currency,
+      configOf: (name) => this.connections.get(name)?.config,
+      onReports: deps.onReports,
+      onNetworkWork: deps.onNetworkWork,
+    });
+    deps.config.onChange(() => {
+      if (this.running) this.reloading = this.reloading.then(() => this.reload()).catch((error) => deps.log.error({ err: error }, 'smpp configuration not applied'));
+    });
+  }
+
+  /** Routes and connection names, for the router (read on every submit: kept in memory). */
+  table(): { routes: SmppConfig['routes']; connections: ReadonlySet<string> } {
+    return { routes: this.config.routes, connections: this.connectionNames };
+  }
+
+  /** Reads the configuration (so the router routes) without binding: API-only processes. */
+  async loadConfig(): Promise<void> {
+    this.setConfig(await this.deps.config.load());
+  }
+
+  private setConfig(config: SmppConfig): void {
+    this.config = config;
+    this.connectionNames = new Set(config.connections.map((c) => c.name));
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    await this.reload();
+    this.timers.push(setInterval(() => void this.renewLeases().catch((error) => this.deps.log.error({ err: error }, 'smpp lease renewal failed')), RENEW_MS));
+    this.timers.push(setInterval(() => void this.upkeep(), UPKEEP_MS));
+    await this.upkeep();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    await this.reloading;
+    await Promise.all([...this.connections.values()].map((c) => c.stop()));
+    this.connections.clear();
+    await this.recorder.settled();
+  }
+
+  status(): SmppConnectionStatus[] {
+    return [...this.connections.values()].map((connection) => {
+      const status = connection.status();
+      return { ...status, counters: { ...status.counters, receipts: this.recorder.counters.receipts, inbound: this.recorder.counters.inbound } };
+    });
+  }
+
+  /** Starts new connections, replaces changed ones (their parts carried over), stops removed ones. */
+  private async reload(): Promise<void> {
+    const config = await this.deps.config.load();
+    this.setConfig(config);
+    const wanted = new Map(config.connections.map((c) => [c.name, c]));
+    for (const [name, connection] of this.connections) {
+      const next = wanted.get(name);
+      if (next && JSON.stringify(next) === JSON.stringify(connection.config)) continue;
+      this.connections.delete(name);
+      const left = await connection.stop();
+      if (next) this.open(next).enqueue(left);
+    }
+    for (const [name, connection] of wanted) if (!this.connections.has(name)) this.open(connection);
+  }
+
+  private open(config: SmppConnectionConfig): SmppConnection {
+    const connection = new SmppConnection(config, this.recorder, this.deps.log.child({ smpp: config.name }), () => this.deps.clock.now());
+    this.connections.set(config.name, connection);
+    connection.start();
+    return connection;
+  }
+
+  async handOver(trx: Transaction<Database>, messages: Array<{ pk: number; connection: string }>, now: number): Promise<() => void> {
+    const facts = await messageFacts(trx, messages.map((m) => m.pk));
+    const parts: OutboundPart[] = [];
+    const rows: Array<{ message_pk: number; connection: string; part: number; parts: number; state: 'queued'; attempts: number; lease_until: number; created_at: number; updated_at: number }> = [];
+    const fieldsByKey = new Map<string, Record<string, unknown>>();
+    for (const { pk, connection } of messages) {
+      const message = facts.get(pk);
+      const config = this.connections.get(connection)?.config;
+      // A connection removed since the router chose it: the message expires at its validity end.
+      if (!message || !config) continue;
+      const fields = submitFields(toSubmitted(message), config);
+      fields.forEach((f, part) => {
+        fieldsByKey.set(`${pk}:${part}`, f);
+        rows.push({ message_pk: pk, connection, part, parts: fields.length, state: 'queued', attempts: 0, lease_until: now + SMPP_LEASE_MS, created_at: now, updated_at: now });
+      });
+    }
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const inserted = await trx.insertInto('smpp_parts').values(rows.slice(i, i + CHUNK)).returning(['id', 'message_pk', 'part', 'parts', 'connection']).execute();
+      for (const row of inserted) {
+        const pk = Number(row.message_pk);
+        parts.push({ id: Number(row.id), connection: row.connection, messagePk: pk, part: row.part, parts: row.parts, fields: fieldsByKey.get(`${pk}:${row.part}`)!, expiresAt: now + Number(facts.get(pk)!.validity_ms), attempts: 0 });
+      }
+    }
+    return () => {
+      for (const [name, list] of groupByConnection(parts)) this.connections.get(name)?.enqueue(list);
+    };
+  }
+
+  private async renewLeases(): Promise<void> {
+    const now = this.deps.clock.now();
+    const ids = [...this.connections.values()].flatMap((c) => c.heldIds());
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      await this.deps.db.updateTable('smpp_parts').set({ lease_until: now + SMPP_LEASE_MS }).where('id', 'in', ids.slice(i, i + CHUNK)).where('state', '=', 'queued').execute();
+    }
+  }
+
+  private async upkeep(): Promise<void> {
+    try {
+      await this.recoverExpiredLeases();
+      this.recorder.matchWaitingReceipts();
+    } catch (error) {
+      this.deps.log.error({ err: error }, 'smpp upkeep failed');
+    }
+  }
+
+  /** Parts whose holder is gone (a crash, a stop before their answer): taken over and sent again, or abandoned under at-most-once. */
+  private async recoverExpiredLeases(): Promise<void> {
+    const names = [...this.connections.keys()];
+    if (names.length === 0) return;
+    const now = this.deps.clock.now();
+    const claimed = await this.deps.db.transaction().execute(async (trx) => {
+      const due = trx.selectFrom('smpp_parts').select('id').where('state', '=', 'queued').where('lease_until', '<=', now).where('connection', 'in', names).limit(RECOVER_BATCH);
+      const rows = await trx
+        .updateTable('smpp_parts')
+        .set({ lease_until: now + SMPP_LEASE_MS })
+        .where('id', 'in', due)
+        .where('lease_until', '<=', now)
+        .returning(['id', 'message_pk', 'part', 'parts', 'connection', 'attempts'])
+        .execute();
+      return { rows, facts: await messageFacts(trx, rows.map((r) => Number(r.message_pk))) };
+    });
+    if (claimed.rows.length === 0) return;
+    this.deps.log.warn({ parts: claimed.rows.length }, 'smpp parts with an expired lease taken over');
+    const parts: OutboundPart[] = [];
+    for (const row of claimed.rows) {
+      const connection = this.connections.get(row.connection);
+      const message = claimed.facts.get(Number(row.message_pk));
+      if (!connection || !message) continue;
+      const fields = submitFields(toSubmitted(message), connection.config)[row.part];
+      if (!fields) continue;
+      const expiresAt = (message.sent_at ?? now) + Number(message.validity_ms);
+      // It may have reached the SMSC before its holder went: a resend counts as one (attempts > 1).
+      parts.push({ id: Number(row.id), connection: row.connection, messagePk: Number(row.message_pk), part: row.part, parts: row.parts, fields, expiresAt, attempts: Math.max(1, row.attempts) });
+    }
+    for (const [name, list] of groupByConnection(parts)) {
+      const connection = this.connections.get(name)!;
+      if (connection.config.delivery === 'at-most-once') for (const part of list) this.recorder.abandoned(part);
+      else connection.enqueue(list);
+    }
+  }
+}
+
+async function messageFacts(trx: Kysely<Database>, pks: number[]): Promise<Map<number, MessageFacts>> {
+  const facts = new Map<number, MessageFacts>();
+  for (let i = 0; i < pks.length; i += CHUNK) {
+    const rows = await trx.selectFrom('messages').select(['pk', 'destination', 'sender', 'text', 'validity_ms', 'sent_at', 'intermediate']).where('pk', 'in', pks.slice(i, i + CHUNK)).execute();
+    for (const row of rows) facts.set(Number(row.pk), row);
+  }
+  return facts;
+}
+
+const toSubmitted = (m: MessageFacts) => ({ pk: Number(m.pk), destination: m.destination, sender: m.sender, text: m.text, validityMs: Number(m.validity_ms), intermediate: m.intermediate === 1 });
+
+function groupByConnection(parts: OutboundPart[]): Map<string, OutboundPart[]> {
+  const map = new Map<string, OutboundPart[]>();
+  for (const part of parts) {
+    const list = map.get(part.connection);
+    if (list) list.push(part);
+    else map.set(part.connection, [part]);
+  }
+  return map;
+}
