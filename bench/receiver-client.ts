@@ -73,6 +73,12 @@ export class ReceiverProcess {
     return new Map(ids.map((id, i) => [id, times[i]]));
   }
 
+  /** CPU seconds (user + system) the receiver has used since it started; take differences. */
+  async cpuSeconds(): Promise<number> {
+    const { cpu } = await this.ask<{ cpu: NodeJS.CpuUsage }>({ type: 'cpu' }, 'cpu');
+    return (cpu.user + cpu.system) / 1e6;
+  }
+
   async stop(): Promise<void> {
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.child.send({ type: 'stop' });

@@ -95,6 +95,9 @@ process.on('message', (message: { type: string; track?: boolean; n?: number }) =
     case 'arrivals':
       send({ type: 'arrivals', ids: arrivalIds, times: arrivalTimes });
       break;
+    case 'cpu':
+      send({ type: 'cpu', cpu: process.cpuUsage() });
+      break;
     case 'stop':
       for (const socket of blackHoleSockets) socket.destroy();
       blackHole.close();

@@ -87,6 +87,7 @@ export const ending = (digits: string): string => `4179${String(Math.floor(Math.
 import { TEST_ADMIN } from '../helpers/hookline.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import type { SmppConnectionStatus } from '../../src/network/smpp/smpp-config.ts';
+import { rmSync } from 'node:fs';
 
 /** The operator (Basic), for /hookline/1/smpp/… and the other operator-only routes. */
 export const OPERATOR = { authorization: `Basic ${Buffer.from(`${TEST_ADMIN.username}:${TEST_ADMIN.password}`).toString('base64')}` };
@@ -139,4 +140,57 @@ export async function startSmppGateway(
     await smsc.waitFor(() => smsc.boundSessions().length >= before + binds, 5_000);
   }
   return g;
+}
+
+/** One connection of startSmppMany: its own SMSC simulator, and the destinations routed to it. */
+export interface SmppScenario {
+  prefix: string;
+  connection?: Record<string, unknown>;
+  smsc?: Partial<SmscOptions>;
+  /** false: do not wait for its binds (a bind meant to fail). */
+  waitForBinds?: boolean;
+  /** Called with its simulator before the gateway starts (to watch it from the first bind). */
+  prepare?: (smsc: SmscSimulator) => void;
+}
+
+/**
+ * One gateway with a connection per scenario, each to an SMSC simulator of its own (so one can
+ * misbehave without touching the others), `prefix` → connection routes plus `routes`. Cheaper than
+ * a gateway per scenario (on PostgreSQL each gateway creates a database).
+ */
+export async function startSmppMany<K extends string>(
+  scenarios: Record<K, SmppScenario>,
+  options: { routes?: Array<{ prefix: string; target: string }>; env?: Record<string, string> } = {},
+): Promise<{ g: TestGateway; smsc: Record<K, SmscSimulator>; close(): Promise<void> }> {
+  const entries = Object.entries(scenarios) as Array<[K, SmppScenario]>;
+  const smsc = {} as Record<K, SmscSimulator>;
+  const connections: Array<Record<string, unknown>> = [];
+  for (const [name, scenario] of entries) {
+    smsc[name] = new SmscSimulator({ credentials: { systemId: SYSTEM_ID, password: PASSWORD }, ...scenario.smsc });
+    scenario.prepare?.(smsc[name]);
+    const port = await smsc[name].start();
+    connections.push({ name, host: '127.0.0.1', port, systemId: SYSTEM_ID, password: PASSWORD, ...TEST_CONNECTION, ...scenario.connection });
+  }
+  const dir = tempDir();
+  const file = join(dir, 'smpp.json');
+  const routes = [...entries.map(([name, scenario]) => ({ prefix: scenario.prefix, target: name })), ...(options.routes ?? [])];
+  writeFileSync(file, JSON.stringify({ connections, routes }));
+  const g = await startGateway({ SMPP_CONFIG_FILE: file, ...options.env }, { dir });
+  const close = async () => {
+    await g.close();
+    for (const simulator of Object.values<SmscSimulator>(smsc)) await simulator.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const [i, [name, scenario]] of entries.entries()) {
+      if (scenario.waitForBinds === false) continue;
+      const c = connections[i]!;
+      const binds = Number(c.binds ?? 1) * (c.bindMode === 'transmitter+receiver' ? 2 : 1);
+      await smsc[name].waitFor(() => smsc[name].boundSessions().length >= binds, 5_000);
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { g, smsc, close };
 }

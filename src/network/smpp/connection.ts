@@ -109,7 +109,8 @@ export class SmppConnection {
   }
 
   private schedule(delayMs: number): void {
-    if (this.wakeTimer) return;
+    // Infinity: stopped (pausedUntil). setTimeout would take it as 1 ms and pump again, forever.
+    if (this.wakeTimer || !Number.isFinite(delayMs)) return;
     this.wakeTimer = setTimeout(() => {
       this.wakeTimer = null;
       this.pump();

@@ -49,7 +49,8 @@ export interface Receipt {
   final: boolean;
 }
 
-const field = (text: string, name: string): string | undefined => new RegExp(`(?:^|\\s)${name}:(\\S*)`, 'i').exec(text)?.[1];
+const FIELDS = { id: /(?:^|\s)id:(\S*)/i, stat: /(?:^|\s)stat:(\S*)/i, err: /(?:^|\s)err:(\S*)/i };
+const field = (text: string, name: keyof typeof FIELDS): string | undefined => FIELDS[name].exec(text)?.[1];
 
 /** A number the catalogue knows as a handset or network error; else EC_UNKNOWN_ERROR (or no error for 0). */
 function errorOf(code: number | undefined): number {

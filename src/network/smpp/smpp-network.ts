@@ -209,8 +209,11 @@ export class SmppNetwork implements ExternalNetwork {
     }
     for (const [name, list] of groupByConnection(parts)) {
       const connection = this.connections.get(name)!;
-      if (connection.config.delivery === 'at-most-once') for (const part of list) this.recorder.abandoned(part);
-      else connection.enqueue(list);
+      if (connection.config.delivery === 'at-most-once') {
+        // Counted like the parts a disconnect abandons, so the status shows them.
+        connection.counters.abandoned += list.length;
+        for (const part of list) this.recorder.abandoned(part);
+      } else connection.enqueue(list);
     }
   }
 }

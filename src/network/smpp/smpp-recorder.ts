@@ -16,6 +16,7 @@ import { recordEvents } from '../../events/recorder.ts';
 import type { SubscriberLookup } from '../../events/routing.ts';
 import type { StatusEvent } from '../../events/status-event.ts';
 import { receiveNetworkSms } from '../../inbound/inbound.ts';
+import { CHANNEL } from '../../messaging/channels.ts';
 import { ERROR, STATUS, statusById } from '../../messaging/status-catalogue.ts';
 import type { DialectProfile } from '../../store/database.ts';
 import type { Database, SmppPartState } from '../../store/schema.ts';
@@ -49,6 +50,8 @@ interface PartUpdate {
   id: number;
   /** A refusal is the part's last word, like a final receipt. */
   result?: PartResult;
+  /** Set on acknowledgements: a receipt in the same batch is matched here, without a read. */
+  acked?: { connection: string; messagePk: number; part: number; parts: number };
   state: SmppPartState;
   smscId: string | null;
   statusId: number | null;
@@ -72,15 +75,13 @@ interface IncomingMessage extends InboundText {
 
 interface Batch {
   updates: PartUpdate[];
-  /** Acknowledged parts, by connection: their SMSC ids may have receipts waiting. */
-  acked: Array<{ connection: string; smscId: string }>;
   receipts: IncomingReceipt[];
   inbound: IncomingMessage[];
   /** Look again at every waiting receipt (one whose part another process acknowledged in the meantime). */
   matchWaiting: boolean;
 }
 
-const emptyBatch = (): Batch => ({ updates: [], acked: [], receipts: [], inbound: [], matchWaiting: false });
+const emptyBatch = (): Batch => ({ updates: [], receipts: [], inbound: [], matchWaiting: false });
 
 const WAITING_BATCH = 1_000;
 
@@ -97,14 +98,13 @@ export class SmppRecorder implements ConnectionSink {
   private batch = emptyBatch();
   private scheduled = false;
   private running: Promise<void> = Promise.resolve();
-  /** Parts under way, by smpp_parts id (their message and position, for results that name only the id). */
   readonly counters = { receipts: 0, unmatchedReceipts: 0, duplicateReceipts: 0, inbound: 0, inboundUnrouted: 0 };
 
   constructor(private readonly deps: SmppRecorderDeps) {}
 
   acknowledged(part: OutboundPart, smscId: string): void {
-    this.batch.updates.push({ id: part.id, state: 'acked', smscId, statusId: null, errorId: null, attempts: part.attempts });
-    this.batch.acked.push({ connection: part.connection, smscId });
+    const acked = { connection: part.connection, messagePk: part.messagePk, part: part.part, parts: part.parts };
+    this.batch.updates.push({ id: part.id, acked, state: 'acked', smscId, statusId: null, errorId: null, attempts: part.attempts });
     this.schedule();
   }
 
@@ -169,19 +169,20 @@ export class SmppRecorder implements ConnectionSink {
       for (const item of [...batch.receipts, ...batch.inbound]) item.respond(COMMAND_STATUS.ESME_RX_T_APPN);
       setTimeout(() => {
         this.batch.updates.unshift(...batch.updates);
-        this.batch.acked.unshift(...batch.acked);
         this.schedule();
       }, RETRY_MS);
     }
   }
 
   private async store(trx: Transaction<Database>, batch: Batch, now: number): Promise<{ pushed: number; failovers: number }> {
-    await updateParts(trx, batch.updates, now);
     const events: StatusEvent[] = [];
     const results = batch.updates.flatMap((u) => (u.result ? [u.result] : []));
+    const acked = batch.updates.filter((u) => u.acked);
     const waiting = batch.matchWaiting ? await matchedWaitingReceipts(trx) : [];
-    const receipts = [...waiting, ...(await this.pendingFor(trx, batch.acked)), ...batch.receipts.map((r) => ({ connection: r.connection, ...r.receipt }))];
-    results.push(...(await this.applyReceipts(trx, receipts, now, events)));
+    const receipts = [...waiting, ...(await waitingFor(trx, acked)), ...batch.receipts.map((r) => ({ connection: r.connection, ...r.receipt }))];
+    const matched = await this.applyReceipts(trx, receipts, acked, now, events);
+    await updateParts(trx, [...batch.updates, ...matched.updates], now);
+    results.push(...matched.results);
     events.push(...(await messageResults(trx, results)).map((r) => this.event(r, now)));
     const { open, failovers } = await this.forOpenMessages(trx, events, now);
     const recorded = await recordEvents(trx, this.deps.profile, open, now, this.deps.subscribers);
@@ -194,40 +195,44 @@ export class SmppRecorder implements ConnectionSink {
     return { messagePk: result.messagePk, statusId: result.statusId, errorId: result.errorId, final: result.final ?? true, doneAt: now, pricePerMessage: 0, currency: this.deps.currency, mccMnc: null };
   }
 
-  /** Receipts that came before the submit_sm_resp of parts acknowledged now: taken from the waiting table. */
-  private async pendingFor(trx: Transaction<Database>, acked: Batch['acked']): Promise<Array<Receipt & { connection: string }>> {
-    const found: Array<Receipt & { connection: string }> = [];
-    for (const [connection, ids] of groupBy(acked, (a) => a.connection, (a) => a.smscId)) {
-      for (const chunk of chunks(ids)) {
-        const rows = await trx.deleteFrom('smpp_pending_receipts').where('connection', '=', connection).where('smsc_id', 'in', chunk).returningAll().execute();
-        rows.sort((a, b) => Number(a.id) - Number(b.id));
-        for (const row of rows) found.push({ connection, smscId: row.smsc_id, stat: '', statusId: row.status_id, errorId: row.error_id, final: row.final === 1 });
-      }
-    }
-    return found;
-  }
-
   /**
-   * Matches receipts to parts. A final receipt closes its part; an intermediate one becomes an
-   * intermediate report at once; one whose part is not known yet waits in smpp_pending_receipts.
+   * Matches receipts to parts: first to parts acknowledged in this batch (the usual case: the
+   * receipt follows its submit_sm_resp within milliseconds), then to stored parts. A final receipt
+   * closes its part; an intermediate one becomes an intermediate report at once; one whose part is
+   * not known yet waits in smpp_pending_receipts.
    */
-  private async applyReceipts(trx: Transaction<Database>, receipts: Array<Receipt & { connection: string }>, now: number, events: StatusEvent[]): Promise<PartResult[]> {
-    if (receipts.length === 0) return [];
+  private async applyReceipts(
+    trx: Transaction<Database>,
+    receipts: Array<Receipt & { connection: string }>,
+    acked: PartUpdate[],
+    now: number,
+    events: StatusEvent[],
+  ): Promise<{ results: PartResult[]; updates: PartUpdate[] }> {
+    if (receipts.length === 0) return { results: [], updates: [] };
     this.counters.receipts += receipts.length;
-    const parts = new Map<string, { id: number; message_pk: number; part: number; parts: number; state: SmppPartState }>();
-    for (const [connection, ids] of groupBy(receipts, (r) => r.connection, (r) => r.smscId)) {
+    type Known = { message_pk: number; part: number; parts: number; state: SmppPartState; update: PartUpdate };
+    const parts = new Map<string, Known>();
+    const key = (connection: string, smscId: string) => `${connection}\u0000${smscId}`;
+    for (const update of acked) {
+      const a = update.acked!;
+      parts.set(key(a.connection, update.smscId!), { message_pk: a.messagePk, part: a.part, parts: a.parts, state: 'acked', update });
+    }
+    const stored: PartUpdate[] = [];
+    const unknown = receipts.filter((r) => !parts.has(key(r.connection, r.smscId)));
+    for (const [connection, ids] of groupBy(unknown, (r) => r.connection, (r) => r.smscId)) {
       for (const chunk of chunks([...new Set(ids)])) {
-        const rows = await trx.selectFrom('smpp_parts').select(['id', 'message_pk', 'part', 'parts', 'state', 'smsc_id']).where('connection', '=', connection).where('smsc_id', 'in', chunk).execute();
+        const rows = await trx.selectFrom('smpp_parts').select(['id', 'message_pk', 'part', 'parts', 'state', 'smsc_id']).where('connection', '=', connection).where('smsc_id', 'in', chunk).orderBy('id').execute();
         // An id an SMSC reuses (counters wrap) belongs to its latest part.
-        rows.sort((a, b) => Number(a.id) - Number(b.id));
-        for (const row of rows) parts.set(`${connection}\u0000${row.smsc_id}`, { id: Number(row.id), message_pk: Number(row.message_pk), part: row.part, parts: row.parts, state: row.state });
+        for (const row of rows) {
+          const update: PartUpdate = { id: Number(row.id), state: row.state, smscId: null, statusId: null, errorId: null, attempts: null };
+          parts.set(key(connection, row.smsc_id!), { message_pk: Number(row.message_pk), part: row.part, parts: row.parts, state: row.state, update });
+        }
       }
     }
     const results: PartResult[] = [];
-    const updates: PartUpdate[] = [];
     const waiting: Array<{ connection: string; smsc_id: string; status_id: number; error_id: number; final: number; received_at: number }> = [];
     for (const receipt of receipts) {
-      const part = parts.get(`${receipt.connection}\u0000${receipt.smscId}`);
+      const part = parts.get(key(receipt.connection, receipt.smscId));
       if (!part) {
         this.counters.unmatchedReceipts++;
         waiting.push({ connection: receipt.connection, smsc_id: receipt.smscId, status_id: receipt.statusId, error_id: receipt.errorId, final: receipt.final ? 1 : 0, received_at: now });
@@ -242,31 +247,32 @@ export class SmppRecorder implements ConnectionSink {
         continue;
       }
       part.state = 'done';
-      updates.push({ id: part.id, state: 'done', smscId: null, statusId: receipt.statusId, errorId: receipt.errorId, attempts: null });
+      Object.assign(part.update, { state: 'done', statusId: receipt.statusId, errorId: receipt.errorId });
+      if (!part.update.acked) stored.push(part.update);
       results.push({ messagePk: part.message_pk, part: part.part, parts: part.parts, statusId: receipt.statusId, errorId: receipt.errorId });
     }
-    await updateParts(trx, updates, now);
     for (const chunk of chunks(waiting)) await trx.insertInto('smpp_pending_receipts').values(chunk).execute();
-    return results;
+    return { results, updates: stored };
   }
 
   /**
-   * Keeps the events of messages still open (a late receipt after the validity end reported
+   * Keeps the events of messages still open on SMS (a late receipt after the validity end reported
    * EXPIRED changes nothing) and gives them the message's MCC/MNC. A final report that did not
    * deliver, on a message with failover channels left, becomes a failover step: the message moves
    * to its next channel, whose network job is due now.
    */
   private async forOpenMessages(trx: Transaction<Database>, events: StatusEvent[], now: number): Promise<{ open: StatusEvent[]; failovers: number }> {
-    const messages = new Map<number, { pk: number; account_id: string; bulk_id: string; state: string; failover: string | null; mcc_mnc: string | null }>();
+    const messages = new Map<number, { pk: number; account_id: string; bulk_id: string; state: string; channel: string; failover: string | null; mcc_mnc: string | null }>();
     for (const chunk of chunks([...new Set(events.map((e) => e.messagePk))])) {
-      const rows = await trx.selectFrom('messages').select(['pk', 'account_id', 'bulk_id', 'state', 'failover', 'mcc_mnc']).where('pk', 'in', chunk).execute();
+      const rows = await trx.selectFrom('messages').select(['pk', 'account_id', 'bulk_id', 'state', 'channel', 'failover', 'mcc_mnc']).where('pk', 'in', chunk).execute();
       for (const row of rows) messages.set(Number(row.pk), row);
     }
     const open: StatusEvent[] = [];
     let failovers = 0;
     for (const event of events) {
       const message = messages.get(event.messagePk);
-      if (!message || message.state === 'FINAL' || message.state === 'CANCELED') continue;
+      // A message that moved on to another failover channel is no longer this SMS's to report on.
+      if (!message || message.state === 'FINAL' || message.state === 'CANCELED' || message.channel !== CHANNEL.SMS) continue;
       event.mccMnc = message.mcc_mnc;
       open.push(event);
       if (!event.final || statusById(event.statusId).groupName === 'DELIVERED' || failoverStepsOf(message.failover).length === 0) continue;
@@ -297,6 +303,19 @@ export class SmppRecorder implements ConnectionSink {
     }
     return pushed;
   }
+}
+
+/** Receipts that came before the submit_sm_resp of parts acknowledged now: taken from the waiting table. */
+async function waitingFor(trx: Transaction<Database>, acked: PartUpdate[]): Promise<Array<Receipt & { connection: string }>> {
+  const found: Array<Receipt & { connection: string }> = [];
+  for (const [connection, ids] of groupBy(acked, (u) => u.acked!.connection, (u) => u.smscId!)) {
+    for (const chunk of chunks(ids)) {
+      const rows = await trx.deleteFrom('smpp_pending_receipts').where('connection', '=', connection).where('smsc_id', 'in', chunk).returningAll().execute();
+      rows.sort((a, b) => Number(a.id) - Number(b.id));
+      for (const row of rows) found.push({ connection, smscId: row.smsc_id, stat: '', statusId: row.status_id, errorId: row.error_id, final: row.final === 1 });
+    }
+  }
+  return found;
 }
 
 /** Waiting receipts whose part has its SMSC id by now (taken). Those that never match go with retention (store/sweeper.ts). */
