@@ -11,6 +11,8 @@
  *  (g) verifications/s of the auth step alone per scheme, against the send API's requests/s
  *  (h) a healthy target's reports/s beside a black-holed target (accepts connections, never
  *      answers), against its rate alone, at the gateway's default window, timeouts and breaker
+ *  (i) SMPP end to end (POST → submit_sm → receipt → webhook) against the SMSC simulator in its
+ *      own process, unpaced and at a paced 1,000 SMS/s, beside the bare smpp library loop
  *
  * The machine is shared, so each raw limit is measured just before and just after the
  * dispatcher run it is compared with, and the ratio uses their mean.
@@ -26,6 +28,7 @@ import { endToEndRate, pacedLatency, type LatencyResult } from './e2e.ts';
 import { v3Body } from './fixtures.ts';
 import { isolationRows, isolationScenario } from './isolation.ts';
 import { rawPostRate, type RawResult } from './raw.ts';
+import { smppRows, smppScenario } from './smpp.ts';
 import { ReceiverProcess } from './receiver-client.ts';
 import { fmt, markdownTable, textTable, type Row } from './report.ts';
 
@@ -193,6 +196,11 @@ async function main() {
     const h = await isolationScenario(receiver, { healthy: H_HEALTHY, blackHoled: H_BLACK_HOLED, bucketSize: 1, timeoutSeconds: TIMEOUT_SECONDS, log });
     raw.h = h;
     rows.push(...isolationRows(h));
+
+    // (i)
+    const i = await smppScenario(receiver, gatewayEnv, log);
+    raw.i = i;
+    rows.push(...smppRows(i));
   } finally {
     await receiver.stop();
   }

@@ -136,7 +136,9 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
     config: smppConfig,
     onReports: () => notifier.notify('dispatch'),
     onNetworkWork: () => networkLoop.wakeup.ring(),
+    reports: metrics,
   });
+  metrics.watchSmpp(() => smpp.status());
   const simulator = new Simulator({ delayMs: config.simulatorDelayMs, seenDelayMs: config.simulatorSeenDelayMs, price: config.simulatorPrice, currency: config.simulatorCurrency });
   const networkLoop: WorkerLoop = new WorkerLoop(
     'network',

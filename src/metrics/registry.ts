@@ -16,6 +16,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Clock } from '../clock.ts';
 import type { StatusCounts } from '../events/recorder.ts';
 import type { IntakeObserver } from '../messaging/intake.ts';
+import type { SmppConnectionStatus } from '../network/smpp/smpp-config.ts';
 import { statusById } from '../messaging/status-catalogue.ts';
 import type { ApiFamily, Database } from '../store/schema.ts';
 import type { AttemptOutcome, DispatchObserver } from '../webhooks/observer.ts';
@@ -154,6 +155,35 @@ export class Metrics implements IntakeObserver, DispatchObserver {
 
   targetStateChanged(target: string, state: 'open' | 'closed' | 'disabled'): void {
     this.transitionsTotal.inc({ target: this.label(target), state });
+  }
+
+  /**
+   * SMPP connections as this process runs them (network/smpp/): each counter of
+   * GET /hookline/1/smpp/status since the process started, and how many binds are bound.
+   */
+  watchSmpp(status: () => SmppConnectionStatus[]): void {
+    new Gauge({
+      name: 'hookline_smpp_parts',
+      help: 'SMPP parts and PDUs counted per connection since this process started (submitted, acknowledged, rejected, throttled, resubmitted: sent more than once, abandoned, receipts, inbound, reconnects)',
+      labelNames: ['connection', 'counter'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const connection of status()) {
+          for (const [counter, value] of Object.entries(connection.counters)) this.set({ connection: connection.name, counter }, value);
+        }
+      },
+    });
+    new Gauge({
+      name: 'hookline_smpp_binds_bound',
+      help: "SMPP sessions of the connection that are bound (of the configured binds, two sessions each in transmitter+receiver mode)",
+      labelNames: ['connection'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const connection of status()) this.set({ connection: connection.name }, connection.binds.filter((b) => b.state === 'bound').length);
+      },
+    });
   }
 
   /** The text exposition format, with its content type. */

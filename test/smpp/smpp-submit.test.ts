@@ -86,6 +86,17 @@ describe('bind and submit_sm (transceiver, UDH concatenation)', { concurrency: t
     assert.deepEqual(statusOf(report!), ['DELIVERED_TO_HANDSET', 'NO_ERROR']);
   });
 
+  test('GET /metrics shows the connection’s counters and bound sessions', async () => {
+    const rx = await receivers.start();
+    const sent = await sendSms(s.g, rx.url, ending('0108'));
+    await reportsOf(rx, sent.messageId, 1);
+    const body = await (await fetch(`${s.g.baseUrl}/metrics`)).text();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\d+)$`, 'm').exec(body)?.[1] ?? NaN);
+    assert.ok(value('hookline_smpp_parts{connection="smsc",counter="submitted"}') >= 1, body.split('\n').filter((l) => l.includes('smpp')).join('\n'));
+    assert.ok(value('hookline_smpp_parts{connection="smsc",counter="receipts"}') >= 1);
+    assert.equal(value('hookline_smpp_binds_bound{connection="smsc"}'), 1);
+  });
+
   test('a short UCS-2 message: one part, data_coding 8', async () => {
     const rx = await receivers.start();
     const sent = await sendSms(s.g, rx.url, ending('0107'), { text: 'Привет, мир' });

@@ -9,6 +9,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.ts';
+import type { ReportObserver } from '../../events/recorder.ts';
 import type { SubscriberLookup } from '../../events/routing.ts';
 import type { DialectProfile } from '../../store/database.ts';
 import type { Database } from '../../store/schema.ts';
@@ -41,6 +42,8 @@ export interface SmppNetworkDeps {
   config: SmppConfigProvider;
   onReports(): void;
   onNetworkWork(): void;
+  /** Told after commit how many reports each batch recorded (metrics). */
+  reports?: ReportObserver;
 }
 
 type MessageFacts = { pk: number; destination: string; sender: string | null; text: string; validity_ms: number; sent_at: number | null; intermediate: number };
@@ -65,6 +68,7 @@ export class SmppNetwork implements ExternalNetwork {
       configOf: (name) => this.connections.get(name)?.config,
       onReports: deps.onReports,
       onNetworkWork: deps.onNetworkWork,
+      reports: deps.reports,
     });
     deps.config.onChange(() => {
       if (this.running) this.reloading = this.reloading.then(() => this.reload()).catch((error) => deps.log.error({ err: error }, 'smpp configuration not applied'));

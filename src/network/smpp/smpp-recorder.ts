@@ -12,7 +12,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Pdu } from 'smpp';
-import { recordEvents } from '../../events/recorder.ts';
+import { recordEvents, type ReportObserver, type StatusCounts } from '../../events/recorder.ts';
 import type { SubscriberLookup } from '../../events/routing.ts';
 import type { StatusEvent } from '../../events/status-event.ts';
 import { receiveNetworkSms } from '../../inbound/inbound.ts';
@@ -44,6 +44,7 @@ export interface SmppRecorderDeps {
   onReports(): void;
   /** After a commit that moved messages to their next failover channel (network jobs due now). */
   onNetworkWork(): void;
+  reports?: ReportObserver;
 }
 
 interface PartUpdate {
@@ -160,7 +161,8 @@ export class SmppRecorder implements ConnectionSink {
     if (batch.updates.length + batch.receipts.length + batch.inbound.length === 0 && !batch.matchWaiting) return;
     const now = this.deps.now();
     try {
-      const { pushed, failovers } = await this.deps.db.transaction().execute((trx) => this.store(trx, batch, now));
+      const { pushed, failovers, byStatusId } = await this.deps.db.transaction().execute((trx) => this.store(trx, batch, now));
+      this.deps.reports?.reportsRecorded(byStatusId);
       for (const item of [...batch.receipts, ...batch.inbound]) item.respond(COMMAND_STATUS.ESME_ROK);
       if (pushed > 0) this.deps.onReports();
       if (failovers > 0) this.deps.onNetworkWork();
@@ -174,7 +176,7 @@ export class SmppRecorder implements ConnectionSink {
     }
   }
 
-  private async store(trx: Transaction<Database>, batch: Batch, now: number): Promise<{ pushed: number; failovers: number }> {
+  private async store(trx: Transaction<Database>, batch: Batch, now: number): Promise<{ pushed: number; failovers: number; byStatusId: StatusCounts }> {
     const events: StatusEvent[] = [];
     const results = batch.updates.flatMap((u) => (u.result ? [u.result] : []));
     const acked = batch.updates.filter((u) => u.acked);
@@ -188,7 +190,7 @@ export class SmppRecorder implements ConnectionSink {
     const recorded = await recordEvents(trx, this.deps.profile, open, now, this.deps.subscribers);
     await closeValidity(trx, open);
     const inboundPushed = await this.storeInbound(trx, batch.inbound, now);
-    return { pushed: recorded.pushed + inboundPushed, failovers };
+    return { pushed: recorded.pushed + inboundPushed, failovers, byStatusId: recorded.byStatusId };
   }
 
   private event(result: Omit<PartResult, 'part' | 'parts'> & { final?: boolean }, now: number): StatusEvent {
