@@ -135,7 +135,7 @@ export async function receiveInbound(deps: InboundDeps, accountId: string, input
  */
 export async function receiveNetworkSms(
   trx: Transaction<Database>,
-  input: { from: string; to: string; text: string; receivedAt: number; currency: string },
+  input: { from: string; to: string; text: string; smsCount: number; receivedAt: number; currency: string },
   now: number,
   subscribers: SubscriberLookup,
 ): Promise<RecordedInbound | null> {
@@ -155,7 +155,7 @@ export async function receiveNetworkSms(
       text: input.text,
       keyword,
       cleanText,
-      smsCount: segment(input.text).parts,
+      smsCount: input.smsCount,
       receivedAt: input.receivedAt,
       pairedMessageId: null,
       callbackData: null,

@@ -558,6 +558,7 @@ const m0012 = (profile: DialectProfile): Migration => ({
       .addColumn('seq', 'integer', (c) => c.notNull())
       .addColumn('text', 'text', (c) => c.notNull())
       .addColumn('received_at', 'bigint', (c) => c.notNull())
+      .addColumn('completed_at', 'bigint')
       .execute();
     await db.schema.createIndex('smpp_inbound_parts_message').on('smpp_inbound_parts').columns(['connection', 'source', 'reference']).execute();
     await db.schema

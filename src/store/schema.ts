@@ -504,6 +504,8 @@ export interface SmppInboundPartsTable {
   seq: number;
   text: string;
   received_at: number;
+  /** When its message was put together; kept a while so the SMSC sending the part again is not a new message. */
+  completed_at: number | null;
 }
 
 /** SMPP connections set through the admin API (JSON of SmppConnectionConfig, password included). */

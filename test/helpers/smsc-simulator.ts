@@ -455,7 +455,9 @@ export class SmscSimulator {
   private destroy(conn: Conn): void {
     conn.closed = true;
     this.receivers = this.receivers.filter((c) => c !== conn);
-    conn.session.destroy();
+    // After this tick's corked writes leave: answers written before the drop reach the ESME.
+    if (conn.corked) process.nextTick(() => process.nextTick(() => conn.session.destroy()));
+    else conn.session.destroy();
   }
 
   /** Writes a PDU; a tick's writes on one session leave as one write. */

@@ -62,7 +62,7 @@ export class SmppConnection {
     this.throttleDelay = config.throttleBackoff.minMs;
     const handlers: LinkHandlers<OutboundPart> = {
       bound: () => this.pump(),
-      down: (_link, unanswered) => this.linkDown(unanswered),
+      down: (_link, unanswered, lost) => this.linkDown(unanswered, lost),
       deliver: (link, pdu) => sink.delivered(config.name, pdu, (status) => link.respond(pdu, status)),
     };
     for (let i = 0; i < config.binds; i++) {
@@ -158,15 +158,11 @@ export class SmppConnection {
         }
         const link = this.pickLink();
         if (!link || !this.takeToken(now)) return;
+        if (!link.submit(part, part.fields, (response) => this.answered(link, part, response))) return;
         this.head++;
         part.attempts++;
         if (part.attempts > 1) this.counters.resubmitted++;
         this.counters.submitted++;
-        if (!link.submit(part, part.fields, (response) => this.answered(link, part, response))) {
-          part.attempts--;
-          this.head--;
-          return;
-        }
       }
     } finally {
       this.pumping = false;
@@ -211,8 +207,8 @@ export class SmppConnection {
     this.pump();
   }
 
-  private linkDown(unanswered: OutboundPart[]): void {
-    this.counters.reconnects++;
+  private linkDown(unanswered: OutboundPart[], lost: boolean): void {
+    if (lost) this.counters.reconnects++;
     if (unanswered.length === 0) return;
     if (this.config.delivery === 'at-most-once') {
       for (const part of unanswered) {

@@ -17,8 +17,8 @@ const INTERFACE_VERSION = 0x34;
 export interface LinkHandlers<P> {
   /** Bound: it can take submits (if its role sends). */
   bound(link: SmppLink<P>): void;
-  /** The session ended: the submits it sent and never got an answer for, oldest first. */
-  down(link: SmppLink<P>, unanswered: P[]): void;
+  /** The session ended: the submits it sent and never got an answer for, oldest first; `lost`: a bound session dropped (not a failed connect, not a stop). */
+  down(link: SmppLink<P>, unanswered: P[], lost: boolean): void;
   /** A deliver_sm or data_sm: the handler answers it with `link.respond` once it is safely stored. */
   deliver(link: SmppLink<P>, pdu: Pdu): void;
 }
@@ -191,8 +191,9 @@ export class SmppLink<P> {
     this.session = null;
     const unanswered = [...this.inFlight.values()].map((f) => f.item);
     this.inFlight.clear();
+    const lost = this.state === 'bound' && !this.stopping;
     this.state = this.stopping ? 'closed' : 'backoff';
-    this.handlers.down(this, unanswered);
+    this.handlers.down(this, unanswered, lost);
     if (this.stopping) return;
     const delay = this.reconnectDelay;
     this.reconnectDelay = Math.min(this.reconnectDelay * 2, this.config.reconnect.maxMs);

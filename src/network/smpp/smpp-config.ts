@@ -84,6 +84,7 @@ export interface SmppConnectionStatus {
     abandoned: number;
     receipts: number;
     inbound: number;
+    /** Bound sessions lost (each is then reconnected). */
     reconnects: number;
   };
 }

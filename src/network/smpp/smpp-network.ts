@@ -6,13 +6,14 @@
  * whose lease ran out is sent again by whichever process runs its connection (at-least-once; under
  * at-most-once it is abandoned instead, and its message expires).
  */
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.ts';
 import type { ReportObserver } from '../../events/recorder.ts';
 import type { SubscriberLookup } from '../../events/routing.ts';
 import type { DialectProfile } from '../../store/database.ts';
 import type { Database } from '../../store/schema.ts';
+import { typedValues } from '../../store/values.ts';
 import type { ExternalNetwork } from '../connector.ts';
 import { SmppConnection, type OutboundPart } from './connection.ts';
 import { EMPTY_SMPP_CONFIG, type SmppConfig, type SmppConnectionConfig, type SmppConnectionStatus } from './smpp-config.ts';
@@ -21,6 +22,8 @@ import { submitFields } from './submit-fields.ts';
 
 /** How long a queued part belongs to its process without renewal; a crashed process's parts are resent after it. */
 export const SMPP_LEASE_MS = 30_000;
+/** lease_until of a part handed back at a graceful stop: free at once, its attempts stored. */
+const RELEASED = 0;
 const RENEW_MS = SMPP_LEASE_MS / 3;
 /** How often leases that ran out are looked for, and waiting receipts matched again. */
 const UPKEEP_MS = 5_000;
@@ -103,9 +106,25 @@ export class SmppNetwork implements ExternalNetwork {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     await this.reloading;
-    await Promise.all([...this.connections.values()].map((c) => c.stop()));
+    const left = (await Promise.all([...this.connections.values()].map((c) => c.stop()))).flat();
     this.connections.clear();
     await this.recorder.settled();
+    await this.release(left);
+  }
+
+  /**
+   * Parts this process still held at a graceful stop: their lease is given up at once (so the next
+   * process sends them without waiting for it to run out) and their attempts are stored, so it
+   * knows which of them the SMSC may already have.
+   */
+  private async release(parts: OutboundPart[]): Promise<void> {
+    for (let i = 0; i < parts.length; i += CHUNK) {
+      const values = typedValues(parts.slice(i, i + CHUNK).map((p) => [p.id, p.attempts]), ['bigint', 'integer']);
+      await sql`
+        update smpp_parts set lease_until = ${RELEASED}, attempts = v.column2
+        from (values ${values}) as v
+        where smpp_parts.id = v.column1 and smpp_parts.state = 'queued'`.execute(this.deps.db);
+    }
   }
 
   status(): SmppConnectionStatus[] {
@@ -182,43 +201,49 @@ export class SmppNetwork implements ExternalNetwork {
     }
   }
 
-  /** Parts whose holder is gone (a crash, a stop before their answer): taken over and sent again, or abandoned under at-most-once. */
+  /**
+   * Parts whose holder is gone: released at a graceful stop (their attempts are known), or left by
+   * a crash (a lease that ran out: each may have reached the SMSC). Taken over and sent again, or
+   * under at-most-once abandoned when the SMSC may have them.
+   */
   private async recoverExpiredLeases(): Promise<void> {
     const names = [...this.connections.keys()];
     if (names.length === 0) return;
     const now = this.deps.clock.now();
     const claimed = await this.deps.db.transaction().execute(async (trx) => {
-      const due = trx.selectFrom('smpp_parts').select('id').where('state', '=', 'queued').where('lease_until', '<=', now).where('connection', 'in', names).limit(RECOVER_BATCH);
+      const due = await trx.selectFrom('smpp_parts').select(['id', 'lease_until']).where('state', '=', 'queued').where('lease_until', '<=', now).where('connection', 'in', names).limit(RECOVER_BATCH).execute();
+      if (due.length === 0) return null;
+      const released = new Set(due.filter((r) => Number(r.lease_until) === RELEASED).map((r) => Number(r.id)));
       const rows = await trx
         .updateTable('smpp_parts')
         .set({ lease_until: now + SMPP_LEASE_MS })
-        .where('id', 'in', due)
+        .where('id', 'in', due.map((r) => r.id))
         .where('lease_until', '<=', now)
         .returning(['id', 'message_pk', 'part', 'parts', 'connection', 'attempts'])
         .execute();
-      return { rows, facts: await messageFacts(trx, rows.map((r) => Number(r.message_pk))) };
+      return { rows, released, facts: await messageFacts(trx, rows.map((r) => Number(r.message_pk))) };
     });
-    if (claimed.rows.length === 0) return;
-    this.deps.log.warn({ parts: claimed.rows.length }, 'smpp parts with an expired lease taken over');
-    const parts: OutboundPart[] = [];
+    if (!claimed || claimed.rows.length === 0) return;
+    this.deps.log.warn({ parts: claimed.rows.length }, 'smpp parts left by a stopped or crashed process taken over');
+    const send: OutboundPart[] = [];
+    const abandon: OutboundPart[] = [];
     for (const row of claimed.rows) {
       const connection = this.connections.get(row.connection);
       const message = claimed.facts.get(Number(row.message_pk));
       if (!connection || !message) continue;
       const fields = submitFields(toSubmitted(message), connection.config)[row.part];
       if (!fields) continue;
-      const expiresAt = (message.sent_at ?? now) + Number(message.validity_ms);
-      // It may have reached the SMSC before its holder went: a resend counts as one (attempts > 1).
-      parts.push({ id: Number(row.id), connection: row.connection, messagePk: Number(row.message_pk), part: row.part, parts: row.parts, fields, expiresAt, attempts: Math.max(1, row.attempts) });
+      // A crashed holder may have sent it without storing that: counted as sent once already.
+      const attempts = claimed.released.has(Number(row.id)) ? row.attempts : Math.max(1, row.attempts);
+      const part = { id: Number(row.id), connection: row.connection, messagePk: Number(row.message_pk), part: row.part, parts: row.parts, fields, expiresAt: (message.sent_at ?? now) + Number(message.validity_ms), attempts };
+      (connection.config.delivery === 'at-most-once' && attempts > 0 ? abandon : send).push(part);
     }
-    for (const [name, list] of groupByConnection(parts)) {
-      const connection = this.connections.get(name)!;
-      if (connection.config.delivery === 'at-most-once') {
-        // Counted like the parts a disconnect abandons, so the status shows them.
-        connection.counters.abandoned += list.length;
-        for (const part of list) this.recorder.abandoned(part);
-      } else connection.enqueue(list);
+    for (const part of abandon) {
+      // Counted like the parts a disconnect abandons, so the status shows them.
+      this.connections.get(part.connection)!.counters.abandoned++;
+      this.recorder.abandoned(part);
     }
+    for (const [name, list] of groupByConnection(send)) this.connections.get(name)!.enqueue(list);
   }
 }
 

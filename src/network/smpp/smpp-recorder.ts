@@ -189,7 +189,7 @@ export class SmppRecorder implements ConnectionSink {
     const { open, failovers } = await this.forOpenMessages(trx, events, now);
     const recorded = await recordEvents(trx, this.deps.profile, open, now, this.deps.subscribers);
     await closeValidity(trx, open);
-    const inboundPushed = await this.storeInbound(trx, batch.inbound, now);
+    const inboundPushed = await this.storeInbound(trx, batch.inbound, batch.matchWaiting, now);
     return { pushed: recorded.pushed + inboundPushed, failovers, byStatusId: recorded.byStatusId };
   }
 
@@ -290,14 +290,25 @@ export class SmppRecorder implements ConnectionSink {
   }
 
   /** Inbound SMS: a whole one is recorded now; a part waits in smpp_inbound_parts until its message is whole. */
-  private async storeInbound(trx: Transaction<Database>, inbound: IncomingMessage[], now: number): Promise<number> {
-    let pushed = 0;
+  private async storeInbound(trx: Transaction<Database>, inbound: IncomingMessage[], matchWaiting: boolean, now: number): Promise<number> {
+    const whole: Array<{ connection: string; from: string; to: string; text: string; parts: number; receivedAt: number }> = [];
     for (const message of inbound) {
-      let text: string | null = message.text;
-      if (message.concat) text = await reassemble(trx, message, now);
-      if (text === null) continue;
+      if (!message.concat) {
+        whole.push({ ...message, parts: 1 });
+        continue;
+      }
+      const key = { connection: message.connection, source: message.from, destination: message.to, reference: message.concat.reference, total: message.concat.total };
+      if (await alreadyCompleted(trx, key, message.concat.seq, message.text, now)) continue;
+      await trx.insertInto('smpp_inbound_parts').values({ ...key, seq: message.concat.seq, text: message.text, received_at: now }).execute();
+      const text = await takeWhole(trx, key, now);
+      if (text !== null) whole.push({ connection: key.connection, from: key.source, to: key.destination, text, parts: key.total, receivedAt: message.receivedAt });
+    }
+    // Parts of one message stored by two processes at once each missed the other's: completed here.
+    if (matchWaiting) whole.push(...(await completedElsewhere(trx, now)));
+    let pushed = 0;
+    for (const message of whole) {
       this.counters.inbound++;
-      const recorded = await receiveNetworkSms(trx, { from: message.from, to: message.to, text, receivedAt: message.receivedAt, currency: this.deps.currency }, now, this.deps.subscribers);
+      const recorded = await receiveNetworkSms(trx, { from: message.from, to: message.to, text: message.text, smsCount: message.parts, receivedAt: message.receivedAt, currency: this.deps.currency }, now, this.deps.subscribers);
       if (!recorded) {
         this.counters.inboundUnrouted++;
         this.deps.log.warn({ connection: message.connection, to: message.to }, 'smpp inbound message to a number no account has: acknowledged and dropped');
@@ -339,26 +350,61 @@ async function closeValidity(trx: Transaction<Database>, events: StatusEvent[]):
   for (const chunk of chunks(closed)) await trx.deleteFrom('network_jobs').where('message_pk', 'in', chunk).where('step', '=', 'validity').execute();
 }
 
-/** Stores one part; when every part of its message is there, deletes them and returns the whole text. */
-async function reassemble(trx: Transaction<Database>, message: IncomingMessage, now: number): Promise<string | null> {
-  const { reference, total, seq } = message.concat!;
-  await trx.insertInto('smpp_inbound_parts').values({ connection: message.connection, source: message.from, destination: message.to, reference, total, seq, text: message.text, received_at: now }).execute();
-  const rows = await trx
+/**
+ * How long the parts of one concatenated inbound message may take to arrive, and how long a
+ * complete message's parts are remembered. Handsets reuse their 8-bit references, so an older
+ * part must not complete a later message with the same reference, and a part the SMSC sends again
+ * after its message was complete (its deliver_sm_resp lost) must not start a new one.
+ */
+const CONCAT_WINDOW_MS = 10 * 60_000;
+
+type InboundKey = { connection: string; source: string; destination: string; reference: number; total: number };
+
+const partsOf = (trx: Transaction<Database>, key: InboundKey) =>
+  trx
     .selectFrom('smpp_inbound_parts')
-    .select(['id', 'seq', 'text'])
-    .where('connection', '=', message.connection)
-    .where('source', '=', message.from)
-    .where('destination', '=', message.to)
-    .where('reference', '=', reference)
-    .where('total', '=', total)
-    .orderBy('seq')
-    .orderBy('id')
-    .execute();
+    .where('connection', '=', key.connection)
+    .where('source', '=', key.source)
+    .where('destination', '=', key.destination)
+    .where('reference', '=', key.reference)
+    .where('total', '=', key.total);
+
+/** The same part of a message completed lately: the SMSC sending it again. */
+async function alreadyCompleted(trx: Transaction<Database>, key: InboundKey, seq: number, text: string, now: number): Promise<boolean> {
+  const row = await partsOf(trx, key).select('id').where('seq', '=', seq).where('text', '=', text).where('completed_at', '>=', now - CONCAT_WINDOW_MS).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The whole text once every part of the message is stored (its parts then marked completed), else null. Stale parts are dropped. */
+async function takeWhole(trx: Transaction<Database>, key: InboundKey, now: number): Promise<string | null> {
+  const rows = await partsOf(trx, key).select(['id', 'seq', 'text', 'received_at']).where('completed_at', 'is', null).orderBy('id').execute();
+  const stale = new Set(rows.filter((r) => Number(r.received_at) < now - CONCAT_WINDOW_MS).map((r) => r.id));
+  if (stale.size) await trx.deleteFrom('smpp_inbound_parts').where('id', 'in', [...stale]).execute();
+  const fresh = rows.filter((r) => !stale.has(r.id));
   const bySeq = new Map<number, string>();
-  for (const row of rows) if (!bySeq.has(row.seq)) bySeq.set(row.seq, row.text); // a part the SMSC sent twice counts once
-  if (bySeq.size < total) return null;
-  await trx.deleteFrom('smpp_inbound_parts').where('id', 'in', rows.map((r) => r.id)).execute();
+  for (const row of fresh) if (!bySeq.has(row.seq)) bySeq.set(row.seq, row.text); // a part sent twice counts once
+  if (bySeq.size < key.total) return null;
+  await trx.updateTable('smpp_inbound_parts').set({ completed_at: now }).where('id', 'in', fresh.map((r) => r.id)).execute();
   return [...bySeq.entries()].sort(([a], [b]) => a - b).map(([, text]) => text).join('');
+}
+
+/** Concatenated messages whose parts are all stored but were never put together (see storeInbound). */
+async function completedElsewhere(trx: Transaction<Database>, now: number): Promise<Array<{ connection: string; from: string; to: string; text: string; parts: number; receivedAt: number }>> {
+  const groups = await trx
+    .selectFrom('smpp_inbound_parts')
+    .select(['connection', 'source', 'destination', 'reference', 'total', (eb) => eb.fn.max('received_at').as('last')])
+    .where('received_at', '>=', now - CONCAT_WINDOW_MS)
+    .where('completed_at', 'is', null)
+    .groupBy(['connection', 'source', 'destination', 'reference', 'total'])
+    .having(sql`count(distinct seq)`, '>=', sql.ref('total'))
+    .limit(WAITING_BATCH)
+    .execute();
+  const whole = [];
+  for (const group of groups) {
+    const text = await takeWhole(trx, group, now);
+    if (text !== null) whole.push({ connection: group.connection, from: group.source, to: group.destination, text, parts: group.total, receivedAt: Number(group.last) });
+  }
+  return whole;
 }
 
 /**
