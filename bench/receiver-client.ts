@@ -1,6 +1,7 @@
 /** Parent side of bench/receiver.ts: starts the child and wraps its IPC protocol in promises. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { askChild } from './child-ipc.ts';
 
 export interface Reached {
   count: number;
@@ -34,21 +35,9 @@ export class ReceiverProcess {
   }
 
   private ask<T>(message: object, reply: string, timeoutMs = 30_000): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.child.off('message', onMessage);
-        reject(new Error(`receiver did not answer ${reply} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const onMessage = (m: { type: string }) => {
-        if (m.type !== reply) return;
-        clearTimeout(timer);
-        this.child.off('message', onMessage);
-        resolve(m as T);
-      };
-      this.child.on('message', onMessage);
-      this.child.send(message);
-    });
+    return askChild<T>(this.child, 'receiver', message, reply, timeoutMs);
   }
+
 
   async reset(track = false): Promise<void> {
     await this.ask({ type: 'reset', track }, 'reset-ok');

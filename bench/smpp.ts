@@ -25,6 +25,7 @@ import { SmscProcess } from './smsc-client.ts';
  */
 const WINDOW = 500;
 const BINDS = 1;
+const BASELINE_WINDOWS = [100, WINDOW];
 const BASELINE_MESSAGES = 30_000;
 const UNPACED = { requests: 300, destinations: 100, clients: 8 };
 const PACED = [
@@ -40,7 +41,7 @@ export interface ProcessCpu {
 }
 
 export interface SmppBenchResult {
-  baseline: BareSmppResult & { smscCpuSeconds: number };
+  baseline: BareSmppResult & { window: number; smscCpuSeconds: number };
   unpaced: ThroughputResult & { cpu: ProcessCpu };
   paced: Array<LatencyResult & { smsPerSecond: number; cpu: ProcessCpu }>;
 }
@@ -67,10 +68,15 @@ export async function smppScenario(receiver: ReceiverProcess, gatewayEnv: Record
   );
   const env = { ...gatewayEnv, SMPP_CONFIG_FILE: file };
   try {
-    log(`(i) bare smpp library loop: ${fmt(BASELINE_MESSAGES)} submit_sm → receipt, window ${WINDOW}, ${BINDS} bind`);
-    const smscBefore = await smsc.cpuSeconds();
-    const bare = await bareSmppLoop(smsc.port, { messages: BASELINE_MESSAGES, window: WINDOW, binds: BINDS });
-    const baseline = { ...bare, smscCpuSeconds: (await smsc.cpuSeconds()) - smscBefore };
+    // The bare loop at Hookline's window and at its own best (a smaller window queues less in the SMSC): the faster is the reference.
+    const baselines: SmppBenchResult['baseline'][] = [];
+    for (const window of BASELINE_WINDOWS) {
+      log(`(i) bare smpp library loop: ${fmt(BASELINE_MESSAGES)} submit_sm → receipt, window ${window}, ${BINDS} bind`);
+      const smscBefore = await smsc.cpuSeconds();
+      const bare = await bareSmppLoop(smsc.port, { messages: BASELINE_MESSAGES, window, binds: BINDS });
+      baselines.push({ ...bare, window, smscCpuSeconds: (await smsc.cpuSeconds()) - smscBefore });
+    }
+    const baseline = baselines.reduce((best, b) => (b.perSecond > best.perSecond ? b : best));
 
     const sms = UNPACED.requests * UNPACED.destinations;
     log(`(i) Hookline over SMPP, unpaced: ${fmt(sms)} SMS (${UNPACED.requests} requests × ${UNPACED.destinations}, ${UNPACED.clients} clients)`);
@@ -97,7 +103,7 @@ export function smppRows(r: SmppBenchResult): Row[] {
   const rows: Row[] = [
     {
       id: 'i',
-      measure: `bare smpp library, submit_sm → receipt, window ${WINDOW}, ${BINDS} bind, ${fmt(r.baseline.messages)} messages (p50 ${fmt(r.baseline.p50Ms, 1)} ms, p99 ${fmt(r.baseline.p99Ms, 1)} ms; CPU s: client ${fmt(r.baseline.cpuSeconds, 2)}, SMSC ${fmt(r.baseline.smscCpuSeconds, 2)}) (baseline)`,
+      measure: `bare smpp library, submit_sm → receipt, window ${r.baseline.window} (the faster of ${BASELINE_WINDOWS.join(' and ')}), ${BINDS} bind, ${fmt(r.baseline.messages)} messages (p50 ${fmt(r.baseline.p50Ms, 1)} ms, p99 ${fmt(r.baseline.p99Ms, 1)} ms; CPU s: client ${fmt(r.baseline.cpuSeconds, 2)}, SMSC ${fmt(r.baseline.smscCpuSeconds, 2)}) (baseline)`,
       result: `${fmt(r.baseline.perSecond)} SMS/s`,
       target: '(reference)',
     },

@@ -1,6 +1,7 @@
 /** Parent side of bench/smsc-child.ts: starts the simulator SMSC in its own process and wraps its IPC protocol in promises. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { askChild } from './child-ipc.ts';
 import type { SmscChildOptions } from './smsc-child.ts';
 
 export interface SmscStats {
@@ -36,21 +37,9 @@ export class SmscProcess {
   }
 
   private ask<T>(message: object, reply: string, timeoutMs = 10_000): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.child.off('message', onMessage);
-        reject(new Error(`SMSC simulator did not answer ${reply} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const onMessage = (m: { type: string }) => {
-        if (m.type !== reply) return;
-        clearTimeout(timer);
-        this.child.off('message', onMessage);
-        resolve(m as T);
-      };
-      this.child.on('message', onMessage);
-      this.child.send(message);
-    });
+    return askChild<T>(this.child, 'SMSC simulator', message, reply, timeoutMs);
   }
+
 
   /** CPU seconds (user + system) the simulator has used since it started; take differences. */
   async cpuSeconds(): Promise<number> {

@@ -5,10 +5,13 @@
 import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type Migration } from 'kysely';
 import type { DialectProfile } from './dialect.ts';
 
+/** A table's serial primary key: a bigserial on PostgreSQL, an autoincrement integer on SQLite. */
+const serialKey = <T extends string>(profile: DialectProfile, table: CreateTableBuilder<T, never>, name: string) =>
+  profile.serialIds ? table.addColumn(name, 'bigserial', (c: ColumnDefinitionBuilder) => c.primaryKey()) : table.addColumn(name, 'integer', (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement());
+
 const m0001 = (profile: DialectProfile): Migration => ({
   async up(db: Kysely<any>) {
-    const id = <T extends string>(table: CreateTableBuilder<T, never>, name: string) =>
-      profile.serialIds ? table.addColumn(name, 'bigserial', (c: ColumnDefinitionBuilder) => c.primaryKey()) : table.addColumn(name, 'integer', (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement());
+    const id = <T extends string>(table: CreateTableBuilder<T, never>, name: string) => serialKey(profile, table, name);
 
     await db.schema
       .createTable('accounts')
@@ -304,8 +307,7 @@ const m0005: Migration = {
 /** Numbers and inbound messages (with their pull queue), short links and clicks. */
 const m0006 = (profile: DialectProfile): Migration => ({
   async up(db: Kysely<any>) {
-    const serial = <T extends string>(table: CreateTableBuilder<T, never>) =>
-      profile.serialIds ? table.addColumn('id', 'bigserial', (c: ColumnDefinitionBuilder) => c.primaryKey()) : table.addColumn('id', 'integer', (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement());
+    const serial = <T extends string>(table: CreateTableBuilder<T, never>) => serialKey(profile, table, 'id');
     await db.schema
       .createTable('numbers')
       .addColumn('number', 'text', (c) => c.primaryKey())
@@ -496,8 +498,7 @@ const m0011 = (profile: DialectProfile): Migration => ({
     await db.schema.alterTable('inbound_messages').addColumn('read_at', 'bigint').execute();
     // WhatsApp's read endpoint finds an inbound message by its id.
     await db.schema.createIndex('inbound_account_message').on('inbound_messages').columns(['account_id', 'message_id']).execute();
-    const serial = <T extends string>(table: CreateTableBuilder<T, never>) =>
-      profile.serialIds ? table.addColumn('id', 'bigserial', (c: ColumnDefinitionBuilder) => c.primaryKey()) : table.addColumn('id', 'integer', (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement());
+    const serial = <T extends string>(table: CreateTableBuilder<T, never>) => serialKey(profile, table, 'id');
     await serial(db.schema.createTable('engagements'))
       .addColumn('account_id', 'text', (c) => c.notNull())
       .addColumn('message_pk', 'bigint', (c) => c.notNull())
@@ -521,8 +522,7 @@ const m0011 = (profile: DialectProfile): Migration => ({
  */
 const m0012 = (profile: DialectProfile): Migration => ({
   async up(db: Kysely<any>) {
-    const serial = <T extends string>(table: CreateTableBuilder<T, never>) =>
-      profile.serialIds ? table.addColumn('id', 'bigserial', (c: ColumnDefinitionBuilder) => c.primaryKey()) : table.addColumn('id', 'integer', (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement());
+    const serial = <T extends string>(table: CreateTableBuilder<T, never>) => serialKey(profile, table, 'id');
     await serial(db.schema.createTable('smpp_parts'))
       .addColumn('message_pk', 'bigint', (c) => c.notNull())
       .addColumn('connection', 'text', (c) => c.notNull())
@@ -549,6 +549,7 @@ const m0012 = (profile: DialectProfile): Migration => ({
       .addColumn('received_at', 'bigint', (c) => c.notNull())
       .execute();
     await db.schema.createIndex('smpp_pending_receipts_id').on('smpp_pending_receipts').columns(['connection', 'smsc_id']).execute();
+    await db.schema.createIndex('smpp_pending_receipts_received').on('smpp_pending_receipts').columns(['received_at']).execute();
     await serial(db.schema.createTable('smpp_inbound_parts'))
       .addColumn('connection', 'text', (c) => c.notNull())
       .addColumn('source', 'text', (c) => c.notNull())
@@ -561,6 +562,7 @@ const m0012 = (profile: DialectProfile): Migration => ({
       .addColumn('completed_at', 'bigint')
       .execute();
     await db.schema.createIndex('smpp_inbound_parts_message').on('smpp_inbound_parts').columns(['connection', 'source', 'reference']).execute();
+    await db.schema.createIndex('smpp_inbound_parts_received').on('smpp_inbound_parts').columns(['received_at']).execute();
     await db.schema
       .createTable('smpp_connections')
       .addColumn('name', 'text', (c) => c.primaryKey())

@@ -18,6 +18,7 @@ import { LocalNotifier } from '../../src/store/notifier.ts';
 import { createTestDatabase } from '../helpers/database.ts';
 import { startGateway, TEST_ADMIN, TEST_API_KEY, tempDir, type TestGateway } from '../helpers/hookline.ts';
 import { rawApi, uniq, V3_FORBIDDEN, v3ErrorProperties } from './support.ts';
+import { SMPP_CONNECTION_DEFAULTS } from '../helpers/smpp-defaults.ts';
 
 const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 const ADMIN = basic(TEST_ADMIN.username, TEST_ADMIN.password);
@@ -25,24 +26,7 @@ const CONNECTIONS = '/hookline/1/smpp/connections';
 const ROUTES = '/hookline/1/smpp/routes';
 const PASSWORD = 'Pw$7x!q2';
 
-/** What PUT fills in for a connection given only its required fields. */
-const DEFAULTS = {
-  systemType: '',
-  bindMode: 'transceiver',
-  binds: 1,
-  window: 10,
-  throughput: 0,
-  source: { ton: null, npi: null, defaultSender: '' },
-  destination: { ton: 1, npi: 1 },
-  dataCoding: 'auto',
-  longMessages: 'udh',
-  delivery: 'at-least-once',
-  messageIds: { response: 'string', receipt: 'string' },
-  enquireLinkMs: 30_000,
-  reconnect: { minMs: 1_000, maxMs: 60_000 },
-  throttleBackoff: { minMs: 100, maxMs: 10_000 },
-  responseTimeoutMs: 10_000,
-};
+const DEFAULTS = SMPP_CONNECTION_DEFAULTS;
 const minimal = (fields: Record<string, unknown> = {}) => ({ host: '127.0.0.1', port: 2775, systemId: 'hookline', password: PASSWORD, ...fields });
 
 /** The 400's fields, after checking it is the v3 envelope. */

@@ -8,25 +8,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { CONNECTION_BODY_SCHEMA, CONNECTION_FIELDS, parseSmppConfig, parseSmppConnection, parseSmppRoutes, ROUTES_BODY_SCHEMA, SmppConfigError } from '../../src/network/smpp/config-parse.ts';
+import { SMPP_CONNECTION_DEFAULTS } from '../helpers/smpp-defaults.ts';
 
-const REQUIRED = { host: 'smsc.example.net', port: 2775, systemId: 'hookline', password: 'secret' };
-const DEFAULTS = {
-  systemType: '',
-  bindMode: 'transceiver',
-  binds: 1,
-  window: 10,
-  throughput: 0,
-  source: { ton: null, npi: null, defaultSender: '' },
-  destination: { ton: 1, npi: 1 },
-  dataCoding: 'auto',
-  longMessages: 'udh',
-  delivery: 'at-least-once',
-  messageIds: { response: 'string', receipt: 'string' },
-  enquireLinkMs: 30_000,
-  reconnect: { minMs: 1_000, maxMs: 60_000 },
-  throttleBackoff: { minMs: 100, maxMs: 10_000 },
-  responseTimeoutMs: 10_000,
-};
+const REQUIRED = { host: '127.0.0.1', port: 2775, systemId: 'hookline', password: 'secret' };
+const DEFAULTS = SMPP_CONNECTION_DEFAULTS;
 
 /** REQUIRED with `path` (dotted) set to `value`, plus any other fields. */
 function withValue(path: string, value: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -11,6 +11,14 @@ import { SmppLink, type LinkHandlers } from './link.ts';
 import { canonicalId } from './message-ids.ts';
 import type { SmppConnectionConfig, SmppConnectionStatus } from './smpp-config.ts';
 import { submitVerdict } from './submit-errors.ts';
+import { relativeValidity } from './submit-fields.ts';
+
+/**
+ * A part sent this many times in a row without an answer (the session dropped or timed out each
+ * time) is given up: a part that makes the SMSC drop the bind would otherwise be resent, and the
+ * bind dropped, until the message's validity ends.
+ */
+export const MAX_UNANSWERED_SENDS = 5;
 
 /** A part ready to go: its smpp_parts row, and the submit_sm fields built from its message. */
 export interface OutboundPart {
@@ -25,12 +33,14 @@ export interface OutboundPart {
   expiresAt: number;
   /** Times handed to a bind; above one, the SMSC may have it more than once. */
   attempts: number;
+  /** Sends in a row that got no answer before their session ended (absent: none); see MAX_UNANSWERED_SENDS. */
+  unanswered?: number;
 }
 
 export interface ConnectionSink {
   acknowledged(part: OutboundPart, smscId: string): void;
   rejected(part: OutboundPart, statusId: number, errorId: number): void;
-  /** Not sent again: unanswered at a disconnect under at-most-once, or its validity ended while queued. */
+  /** Not sent again: unanswered at a disconnect under at-most-once (at-least-once: MAX_UNANSWERED_SENDS times), or its validity ended while queued. */
   abandoned(part: OutboundPart): void;
   /** A deliver_sm / data_sm; answer with `respond(commandStatus)` once it is stored. */
   delivered(connection: string, pdu: Pdu, respond: (commandStatus: number) => void): void;
@@ -47,7 +57,10 @@ export class SmppConnection {
   private tokens: number;
   private refilledAt = Date.now();
   private pausedUntil = 0;
+  /** The pause the next push-back gets (doubles per push-back, back to min on an accepted submit). */
   private throttleDelay: number;
+  /** The pause of the push-back in progress: refusals that arrive during it extend it by as much. */
+  private pauseMs: number;
   private wakeTimer: NodeJS.Timeout | null = null;
   private pumping = false;
   readonly counters: Counters = { submitted: 0, acknowledged: 0, rejected: 0, throttled: 0, resubmitted: 0, abandoned: 0, receipts: 0, inbound: 0, reconnects: 0 };
@@ -55,15 +68,15 @@ export class SmppConnection {
   constructor(
     readonly config: SmppConnectionConfig,
     private readonly sink: ConnectionSink,
-    log: Logger,
+    private readonly log: Logger,
     private readonly now: () => number,
   ) {
     this.tokens = this.burst;
-    this.throttleDelay = config.throttleBackoff.minMs;
+    this.throttleDelay = this.pauseMs = config.throttleBackoff.minMs;
     const handlers: LinkHandlers<OutboundPart> = {
       bound: () => this.pump(),
       down: (_link, unanswered, lost) => this.linkDown(unanswered, lost),
-      deliver: (link, pdu) => sink.delivered(config.name, pdu, (status) => link.respond(pdu, status)),
+      deliver: (_link, pdu, respond) => sink.delivered(config.name, pdu, respond),
     };
     for (let i = 0; i < config.binds; i++) {
       if (config.bindMode === 'transceiver') {
@@ -130,15 +143,17 @@ export class SmppConnection {
     return true;
   }
 
-  private pickLink(): SmppLink<OutboundPart> | undefined {
+  /** Submits `part` on the next link (round-robin) with room that takes it; false when none did. */
+  private submitOnALink(part: OutboundPart, fields: Record<string, unknown>): boolean {
     for (let i = 0; i < this.links.length; i++) {
       const link = this.links[(this.nextLink + i) % this.links.length]!;
-      if (link.free > 0) {
+      // A link can look bound with room and still refuse (its socket ended, 'close' not yet emitted): try the next.
+      if (link.free > 0 && link.submit(part, fields, (response) => this.answered(link, part, response))) {
         this.nextLink = (this.nextLink + i + 1) % this.links.length;
-        return link;
+        return true;
       }
     }
-    return undefined;
+    return false;
   }
 
   /** Sends queued parts while a bind has room, the rate allows and the SMSC is not pushing back. */
@@ -156,9 +171,12 @@ export class SmppConnection {
           this.sink.abandoned(part);
           continue;
         }
-        const link = this.pickLink();
-        if (!link || !this.takeToken(now)) return;
-        if (!link.submit(part, part.fields, (response) => this.answered(link, part, response))) return;
+        if (!this.links.some((link) => link.free > 0) || !this.takeToken(now)) return;
+        // The validity left now, not the message's whole validity: a part that waited in the queue
+        // must not stay at the SMSC past the validity end Hookline reports. A copy: the part's
+        // fields are reused when it is sent again.
+        const fields = { ...part.fields, validity_period: relativeValidity(part.expiresAt - this.now()) };
+        if (!this.submitOnALink(part, fields)) return;
         this.head++;
         part.attempts++;
         if (part.attempts > 1) this.counters.resubmitted++;
@@ -179,6 +197,7 @@ export class SmppConnection {
   }
 
   private answered(link: SmppLink<OutboundPart>, part: OutboundPart, response: Pdu): void {
+    part.unanswered = 0;
     const verdict = submitVerdict(response.command_status);
     switch (verdict.kind) {
       case 'accepted':
@@ -191,8 +210,7 @@ export class SmppConnection {
         this.counters.throttled++;
         part.attempts--;
         this.requeueFront([part]);
-        this.pausedUntil = Date.now() + this.throttleDelay;
-        this.throttleDelay = Math.min(this.throttleDelay * 2, this.config.throttleBackoff.maxMs);
+        this.throttled();
         break;
       case 'rebind':
         part.attempts--;
@@ -207,17 +225,37 @@ export class SmppConnection {
     this.pump();
   }
 
+  /**
+   * Pauses sending after ESME_RTHROTTLED / ESME_RMSGQFUL. A window of submits sent together comes
+   * back refused together: that is one push-back, so the backoff grows only when the SMSC still
+   * refuses after the previous pause has ended, not with every refused submit.
+   */
+  private throttled(): void {
+    const now = Date.now();
+    if (now >= this.pausedUntil) {
+      this.pauseMs = this.throttleDelay;
+      this.throttleDelay = Math.min(this.throttleDelay * 2, this.config.throttleBackoff.maxMs);
+    }
+    this.pausedUntil = Math.max(this.pausedUntil, now + this.pauseMs);
+  }
+
   private linkDown(unanswered: OutboundPart[], lost: boolean): void {
     if (lost) this.counters.reconnects++;
     if (unanswered.length === 0) return;
-    if (this.config.delivery === 'at-most-once') {
-      for (const part of unanswered) {
-        this.counters.abandoned++;
-        this.sink.abandoned(part);
+    const resend: OutboundPart[] = [];
+    for (const part of unanswered) {
+      // A stop is no failure of the part's; a dropped or timed-out session may be.
+      if (lost) part.unanswered = (part.unanswered ?? 0) + 1;
+      if (this.config.delivery === 'at-least-once' && (part.unanswered ?? 0) < MAX_UNANSWERED_SENDS) {
+        resend.push(part);
+        continue;
       }
-      return;
+      if (this.config.delivery === 'at-least-once') this.log.warn({ part: part.id, message: part.messagePk, sends: part.attempts }, 'smpp part never answered: given up');
+      this.counters.abandoned++;
+      this.sink.abandoned(part);
     }
-    this.requeueFront(unanswered);
+    if (resend.length === 0) return;
+    this.requeueFront(resend);
     this.pump();
   }
 

@@ -14,31 +14,47 @@ export type LinkState = 'connecting' | 'bound' | 'backoff' | 'closed';
 /** SMPP 3.4, so SMSCs send receipts with TLVs. */
 const INTERFACE_VERSION = 0x34;
 
+/** The library's command definitions: which commands have a `_resp` (alert_notification and outbind have none). */
+const COMMANDS = smpp.commands as Record<string, unknown>;
+
 export interface LinkHandlers<P> {
   /** Bound: it can take submits (if its role sends). */
   bound(link: SmppLink<P>): void;
   /** The session ended: the submits it sent and never got an answer for, oldest first; `lost`: a bound session dropped (not a failed connect, not a stop). */
   down(link: SmppLink<P>, unanswered: P[], lost: boolean): void;
-  /** A deliver_sm or data_sm: the handler answers it with `link.respond` once it is safely stored. */
-  deliver(link: SmppLink<P>, pdu: Pdu): void;
+  /**
+   * A deliver_sm or data_sm: the handler calls `respond` once it is safely stored. The answer goes
+   * out only on the session that delivered the PDU; if that session is gone it is dropped (the SMSC
+   * sends the PDU again).
+   */
+  deliver(link: SmppLink<P>, pdu: Pdu, respond: (commandStatus: number) => void): void;
 }
 
 interface InFlight<P> {
   item: P;
   sentAt: number;
-  onResponse: (pdu: Pdu) => void;
 }
 
 export class SmppLink<P> {
+  /**
+   * A bind must stay up this long before the reconnect backoff starts again from its minimum: a
+   * link that binds and fails at once (a PDU the library cannot parse, every time) keeps backing
+   * off instead of reconnecting every `reconnect.minMs`. Tests shorten it.
+   */
+  static stableBindMs = 30_000;
+
   state: LinkState = 'closed';
   private session: Session | null = null;
   private readonly inFlight = new Map<number, InFlight<P>>();
   private reconnectDelay: number;
+  /** Timeouts and intervals of the current session; cleared when it closes. */
   private timers: NodeJS.Timeout[] = [];
   private reconnectTimer: NodeJS.Timeout | null = null;
   private stopping = false;
   private lastHeard = 0;
   private corked = false;
+  /** When the current session's bind succeeded; null: not bound (yet). */
+  private boundAt: number | null = null;
 
   constructor(
     private readonly config: SmppConnectionConfig,
@@ -78,33 +94,68 @@ export class SmppLink<P> {
     const session = smpp.connect({ host: this.config.host, port: this.config.port });
     this.session = session;
     session.socket.setNoDelay(true);
-    session.on('connect', () => this.bind(session));
+    // A connect that neither succeeds nor fails (a firewall dropping SYNs) must not hold the link.
+    const connected = this.deadline(session, 'connect');
+    session.on('connect', () => {
+      connected();
+      this.bind(session);
+    });
     session.on('error', (error: Error) => {
       this.log.warn({ err: error.message, link: this.index, role: this.role }, 'smpp session error');
       session.destroy();
     });
     session.on('close', () => this.closed(session));
-    session.on('pdu', (pdu: Pdu) => this.received(session, pdu));
+    session.on('pdu', (pdu: Pdu) => this.guarded(session, `smpp ${pdu.command} handling failed`, () => this.received(session, pdu)));
+  }
+
+  /**
+   * Destroys the session unless the returned function is called within responseTimeoutMs: a
+   * connect or bind nobody answers (a load balancer in front of a hung SMSC, an SMSC ignoring binds
+   * beyond its limit) would otherwise leave the link waiting forever instead of reconnecting.
+   */
+  private deadline(session: Session, what: string): () => void {
+    const timer = setTimeout(() => {
+      this.log.warn({ link: this.index, role: this.role, timeoutMs: this.config.responseTimeoutMs }, `smpp ${what} timed out: reconnecting`);
+      session.destroy();
+    }, this.config.responseTimeoutMs);
+    this.timers.push(timer);
+    return () => clearTimeout(timer);
+  }
+
+  /**
+   * Runs `body` for a PDU the library hands over. The library calls its listeners and response
+   * callbacks outside any try, from the socket's 'readable' event: an exception would be uncaught
+   * and end the process. Here it ends only this session, which reconnects.
+   */
+  private guarded(session: Session, message: string, body: () => void): void {
+    try {
+      body();
+    } catch (error) {
+      this.log.error({ err: error, link: this.index, role: this.role }, `${message}: reconnecting`);
+      session.destroy();
+    }
   }
 
   private bind(session: Session): void {
     const command = `bind_${this.role}`;
+    const answered = this.deadline(session, command);
     session.send(
       new smpp.PDU(command, { system_id: this.config.systemId, password: this.config.password, system_type: this.config.systemType, interface_version: INTERFACE_VERSION }),
-      (response: Pdu) => {
-        if (response.command_status !== 0) {
-          this.log.error({ link: this.index, role: this.role, commandStatus: response.command_status }, 'smpp bind refused');
-          session.destroy();
-          return;
-        }
-        this.state = 'bound';
-        this.lastHeard = Date.now();
-        this.reconnectDelay = this.config.reconnect.minMs;
-        this.timers.push(setInterval(() => this.keepAlive(session), this.config.enquireLinkMs));
-        this.timers.push(setInterval(() => this.checkResponses(session), Math.min(1_000, this.config.responseTimeoutMs)));
-        this.log.info({ link: this.index, role: this.role }, 'smpp bound');
-        this.handlers.bound(this);
-      },
+      (response: Pdu) =>
+        this.guarded(session, 'smpp bind_resp handling failed', () => {
+          answered();
+          if (response.command_status !== 0) {
+            this.log.error({ link: this.index, role: this.role, commandStatus: response.command_status }, 'smpp bind refused');
+            session.destroy();
+            return;
+          }
+          this.state = 'bound';
+          this.boundAt = this.lastHeard = Date.now();
+          this.timers.push(setInterval(() => this.keepAlive(session), this.config.enquireLinkMs));
+          this.timers.push(setInterval(() => this.checkResponses(session), Math.min(1_000, this.config.responseTimeoutMs)));
+          this.log.info({ link: this.index, role: this.role }, 'smpp bound');
+          this.handlers.bound(this);
+        }),
     );
   }
 
@@ -116,19 +167,30 @@ export class SmppLink<P> {
         session.send(pdu.response());
         return;
       case 'unbind':
+        // Not bound from now on, so the connection stops choosing this link while it closes.
+        if (this.state === 'bound') this.state = 'backoff';
         session.send(pdu.response(), undefined, () => session.close());
+        // An SMSC that keeps its half of the socket open would leave the link closing forever.
+        this.deadline(session, 'close after unbind');
         return;
       case 'deliver_sm':
       case 'data_sm':
         if (this.role === 'transmitter') session.send(pdu.response({ command_status: smpp.errors.ESME_RINVBNDSTS }));
-        else this.handlers.deliver(this, pdu);
+        else this.handlers.deliver(this, pdu, (status) => this.respond(session, pdu, status));
+        return;
+      case 'alert_notification':
+      case 'outbind':
+        // SMPP 3.4 defines no response to these; Hookline has no use for them (no set_dpf, binds itself).
+        this.log.info({ link: this.index, role: this.role, command: pdu.command }, 'smpp pdu ignored');
         return;
       default:
-        session.send(pdu.response({ command_status: smpp.errors.ESME_RINVCMDID }));
+        // Commands an ESME does not take (submit_sm, bind_*, …) are refused; an unknown command id gets a generic_nack.
+        if (pdu.command === 'unknown' || COMMANDS[`${pdu.command}_resp`]) session.send(pdu.response({ command_status: smpp.errors.ESME_RINVCMDID }));
+        else this.log.warn({ link: this.index, role: this.role, command: pdu.command }, 'smpp pdu without a response ignored');
     }
   }
 
-  /** Sends a submit_sm; `onResponse` gets its submit_sm_resp (or generic_nack). False when not bound. */
+  /** Sends a submit_sm; `onResponse` gets its submit_sm_resp (or generic_nack). False when not bound or the socket no longer writes. */
   submit(item: P, fields: Record<string, unknown>, onResponse: (pdu: Pdu) => void): boolean {
     const session = this.session;
     if (!session || this.state !== 'bound') return false;
@@ -137,16 +199,17 @@ export class SmppLink<P> {
     const sent = session.send(pdu, (response: Pdu) => {
       if (this.session !== session) return;
       this.inFlight.delete(pdu.sequence_number);
-      onResponse(response);
+      this.guarded(session, 'smpp submit_sm_resp handling failed', () => onResponse(response));
     });
-    if (sent) this.inFlight.set(pdu.sequence_number, { item, sentAt: Date.now(), onResponse });
+    if (sent) this.inFlight.set(pdu.sequence_number, { item, sentAt: Date.now() });
     return sent;
   }
 
-  respond(pdu: Pdu, commandStatus: number): void {
-    if (!this.session) return;
-    this.corkForThisTick(this.session);
-    this.session.send(pdu.response({ command_status: commandStatus }));
+  /** Answers a deliver_sm / data_sm on the session it came on; sequence numbers are per session, so never on a later one. */
+  private respond(session: Session, pdu: Pdu, commandStatus: number): void {
+    if (this.session !== session) return;
+    this.corkForThisTick(session);
+    session.send(pdu.response({ command_status: commandStatus }));
   }
 
   /** PDUs written in one tick leave in one write: a system call per PDU was most of a submit's cost. */
@@ -186,15 +249,19 @@ export class SmppLink<P> {
 
   private closed(session: Session): void {
     if (this.session !== session) return;
-    for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.timers) clearTimeout(timer); // clears intervals too
     this.timers = [];
     this.session = null;
     const unanswered = [...this.inFlight.values()].map((f) => f.item);
     this.inFlight.clear();
-    const lost = this.state === 'bound' && !this.stopping;
+    const boundFor = this.boundAt === null ? null : Date.now() - this.boundAt;
+    this.boundAt = null;
+    const lost = boundFor !== null && !this.stopping;
     this.state = this.stopping ? 'closed' : 'backoff';
     this.handlers.down(this, unanswered, lost);
     if (this.stopping) return;
+    // Only a bind that lasted starts the backoff over; one that failed at once counts as a failed attempt.
+    if (boundFor !== null && boundFor >= SmppLink.stableBindMs) this.reconnectDelay = this.config.reconnect.minMs;
     const delay = this.reconnectDelay;
     this.reconnectDelay = Math.min(this.reconnectDelay * 2, this.config.reconnect.maxMs);
     this.reconnectTimer = setTimeout(() => this.connect(), delay);

@@ -79,13 +79,21 @@ export interface InboundText {
 export function inboundText(pdu: Pdu): InboundText {
   const body = pdu.message_payload ?? pdu.short_message;
   const decoded: { message?: string | Buffer; udh?: Buffer[] } = typeof body === 'string' || Buffer.isBuffer(body) ? { message: body } : (body ?? {});
-  const text = typeof decoded.message === 'string' ? decoded.message : (decoded.message?.toString('latin1') ?? '');
+  const raw = typeof decoded.message === 'string' ? decoded.message : (decoded.message?.toString('latin1') ?? '');
+  // PostgreSQL text cannot hold U+0000 (binary SMS and UCS-2 carry zero bytes): dropped, on both databases alike.
+  const text = raw.replaceAll('\u0000', '');
+  const concat = (reference: number, total: number, seq: number) => (total >= 2 && seq >= 1 && seq <= total ? { text, concat: { reference, total, seq } } : null);
   for (const element of decoded.udh ?? []) {
-    if (element[0] === CONCAT_8BIT && element.length >= 5) return { text, concat: { reference: element[2]!, total: element[3]!, seq: element[4]! } };
-    if (element[0] === CONCAT_16BIT && element.length >= 6) return { text, concat: { reference: element.readUInt16BE(2), total: element[4]!, seq: element[5]! } };
+    const found =
+      element[0] === CONCAT_8BIT && element.length >= 5 ? concat(element[2]!, element[3]!, element[4]!)
+      : element[0] === CONCAT_16BIT && element.length >= 6 ? concat(element.readUInt16BE(2), element[4]!, element[5]!)
+      : null;
+    if (found) return found;
   }
-  if (typeof pdu.sar_msg_ref_num === 'number' && typeof pdu.sar_total_segments === 'number' && pdu.sar_total_segments > 1) {
-    return { text, concat: { reference: pdu.sar_msg_ref_num, total: pdu.sar_total_segments, seq: pdu.sar_segment_seqnum ?? 1 } };
+  if (typeof pdu.sar_msg_ref_num === 'number' && typeof pdu.sar_total_segments === 'number') {
+    const found = concat(pdu.sar_msg_ref_num, pdu.sar_total_segments, Number(pdu.sar_segment_seqnum ?? 1));
+    if (found) return found;
   }
+  // No usable concatenation header (or one claiming part 3 of 2): a message of its own.
   return { text, concat: null };
 }

@@ -66,9 +66,11 @@ function textOf(pdu: Pdu): string {
 /** Null when the PDU names no id at all: it cannot be matched to anything. */
 export function parseReceipt(pdu: Pdu, config: Pick<SmppConnectionConfig, 'messageIds'>): Receipt | null {
   const text = textOf(pdu);
-  const tlvId = typeof pdu.receipted_message_id === 'string' && pdu.receipted_message_id !== '' ? pdu.receipted_message_id : undefined;
+  // The library reads this TLV up to a NUL, not its length: an SMSC that leaves the NUL out gets the
+  // next TLV's bytes appended. An id is printable, so it ends at the first control character.
+  const tlvId = typeof pdu.receipted_message_id === 'string' ? /^[^\u0000-\u001f]*/.exec(pdu.receipted_message_id)![0] || undefined : undefined;
   const textId = field(text, 'id');
-  const smscId = tlvId !== undefined ? canonicalId(tlvId, config.messageIds.response) : textId ? canonicalId(textId, config.messageIds.receipt) : undefined;
+  const smscId = tlvId !== undefined ? canonicalId(tlvId, config.messageIds.response) : textId ? canonicalId(textId.replaceAll('\u0000', ''), config.messageIds.receipt) : undefined;
   if (smscId === undefined) return null;
 
   const stat = (field(text, 'stat')?.toUpperCase() || MESSAGE_STATES[pdu.message_state as number]) ?? 'UNKNOWN';

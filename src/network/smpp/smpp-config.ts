@@ -43,7 +43,7 @@ export interface SmppConnectionConfig {
   delivery: DeliveryGuarantee;
   messageIds: { response: MessageIdFormat; receipt: MessageIdFormat };
   enquireLinkMs: number;
-  /** Reconnect backoff: doubles from min to max after each failed connect or bind. */
+  /** Reconnect backoff: doubles from min to max after each failed connect or bind, or a bind lost within 30 s; starts over after a bind that lasted. */
   reconnect: { minMs: number; maxMs: number };
   /** Backoff after ESME_RTHROTTLED / ESME_RMSGQFUL: doubles from min to max while the SMSC keeps refusing. */
   throttleBackoff: { minMs: number; maxMs: number };

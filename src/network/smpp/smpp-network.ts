@@ -83,11 +83,6 @@ export class SmppNetwork implements ExternalNetwork {
     return { routes: this.config.routes, connections: this.connectionNames };
   }
 
-  /** Reads the configuration (so the router routes) without binding: API-only processes. */
-  async loadConfig(): Promise<void> {
-    this.setConfig(await this.deps.config.load());
-  }
-
   private setConfig(config: SmppConfig): void {
     this.config = config;
     this.connectionNames = new Set(config.connections.map((c) => c.name));
@@ -109,7 +104,8 @@ export class SmppNetwork implements ExternalNetwork {
     const left = (await Promise.all([...this.connections.values()].map((c) => c.stop()))).flat();
     this.connections.clear();
     await this.recorder.settled();
-    await this.release(left);
+    // Their leases run out by themselves if this fails: the rest of the shutdown goes on.
+    await this.release(left).catch((error) => this.deps.log.error({ err: error }, 'smpp leases not given up at stop'));
   }
 
   /**
@@ -130,21 +126,30 @@ export class SmppNetwork implements ExternalNetwork {
   status(): SmppConnectionStatus[] {
     return [...this.connections.values()].map((connection) => {
       const status = connection.status();
-      return { ...status, counters: { ...status.counters, receipts: this.recorder.counters.receipts, inbound: this.recorder.counters.inbound } };
+      return { ...status, counters: { ...status.counters, ...this.recorder.countsOf(status.name) } };
     });
   }
 
-  /** Starts new connections, replaces changed ones (their parts carried over), stops removed ones. */
+  /**
+   * Starts new connections, replaces changed ones, stops removed ones. A replacement is open before
+   * the old connection stops, so hand-overs and receipts always find one; the old one's unanswered
+   * parts move to it. A removed connection's parts are given back (sent if it comes back, else
+   * they expire).
+   */
   private async reload(): Promise<void> {
     const config = await this.deps.config.load();
     this.setConfig(config);
     const wanted = new Map(config.connections.map((c) => [c.name, c]));
-    for (const [name, connection] of this.connections) {
+    for (const [name, old] of [...this.connections]) {
       const next = wanted.get(name);
-      if (next && JSON.stringify(next) === JSON.stringify(connection.config)) continue;
-      this.connections.delete(name);
-      const left = await connection.stop();
-      if (next) this.open(next).enqueue(left);
+      if (next && JSON.stringify(next) === JSON.stringify(old.config)) continue;
+      const replacement = next ? this.open(next) : null;
+      const left = await old.stop();
+      if (replacement) replacement.enqueue(left);
+      else {
+        this.connections.delete(name);
+        await this.release(left);
+      }
     }
     for (const [name, connection] of wanted) if (!this.connections.has(name)) this.open(connection);
   }
@@ -161,15 +166,18 @@ export class SmppNetwork implements ExternalNetwork {
     const parts: OutboundPart[] = [];
     const rows: Array<{ message_pk: number; connection: string; part: number; parts: number; state: 'queued'; attempts: number; lease_until: number; created_at: number; updated_at: number }> = [];
     const fieldsByKey = new Map<string, Record<string, unknown>>();
+    const configs = new Map(this.config.connections.map((c) => [c.name, c]));
     for (const { pk, connection } of messages) {
       const message = facts.get(pk);
-      const config = this.connections.get(connection)?.config;
+      const config = configs.get(connection);
       // A connection removed since the router chose it: the message expires at its validity end.
       if (!message || !config) continue;
+      // Not running here (a worker that does not bind it yet): queued as given back, for whoever runs it.
+      const lease = this.connections.has(connection) ? now + SMPP_LEASE_MS : RELEASED;
       const fields = submitFields(toSubmitted(message), config);
       fields.forEach((f, part) => {
         fieldsByKey.set(`${pk}:${part}`, f);
-        rows.push({ message_pk: pk, connection, part, parts: fields.length, state: 'queued', attempts: 0, lease_until: now + SMPP_LEASE_MS, created_at: now, updated_at: now });
+        rows.push({ message_pk: pk, connection, part, parts: fields.length, state: 'queued', attempts: 0, lease_until: lease, created_at: now, updated_at: now });
       });
     }
     for (let i = 0; i < rows.length; i += CHUNK) {
@@ -180,7 +188,11 @@ export class SmppNetwork implements ExternalNetwork {
       }
     }
     return () => {
-      for (const [name, list] of groupByConnection(parts)) this.connections.get(name)?.enqueue(list);
+      for (const [name, list] of groupByConnection(parts)) {
+        const connection = this.connections.get(name);
+        if (connection) connection.enqueue(list);
+        else void this.release(list).catch((error) => this.deps.log.error({ err: error }, 'smpp parts not given back'));
+      }
     };
   }
 
@@ -194,7 +206,7 @@ export class SmppNetwork implements ExternalNetwork {
 
   private async upkeep(): Promise<void> {
     try {
-      await this.recoverExpiredLeases();
+      while ((await this.recoverExpiredLeases()) === RECOVER_BATCH);
       this.recorder.matchWaitingReceipts();
     } catch (error) {
       this.deps.log.error({ err: error }, 'smpp upkeep failed');
@@ -206,13 +218,15 @@ export class SmppNetwork implements ExternalNetwork {
    * a crash (a lease that ran out: each may have reached the SMSC). Taken over and sent again, or
    * under at-most-once abandoned when the SMSC may have them.
    */
-  private async recoverExpiredLeases(): Promise<void> {
+  private async recoverExpiredLeases(): Promise<number> {
     const names = [...this.connections.keys()];
-    if (names.length === 0) return;
+    if (names.length === 0) return 0;
     const now = this.deps.clock.now();
     const claimed = await this.deps.db.transaction().execute(async (trx) => {
       const due = await trx.selectFrom('smpp_parts').select(['id', 'lease_until']).where('state', '=', 'queued').where('lease_until', '<=', now).where('connection', 'in', names).limit(RECOVER_BATCH).execute();
       if (due.length === 0) return null;
+      // Parts this process still holds (a renewal the database missed) are renewed here, not sent again.
+      const held = new Set([...this.connections.values()].flatMap((c) => c.heldIds()));
       const released = new Set(due.filter((r) => Number(r.lease_until) === RELEASED).map((r) => Number(r.id)));
       const rows = await trx
         .updateTable('smpp_parts')
@@ -221,9 +235,11 @@ export class SmppNetwork implements ExternalNetwork {
         .where('lease_until', '<=', now)
         .returning(['id', 'message_pk', 'part', 'parts', 'connection', 'attempts'])
         .execute();
-      return { rows, released, facts: await messageFacts(trx, rows.map((r) => Number(r.message_pk))) };
+      const taken = rows.filter((r) => !held.has(Number(r.id)));
+      return { claimed: rows.length, rows: taken, released, facts: await messageFacts(trx, taken.map((r) => Number(r.message_pk))) };
     });
-    if (!claimed || claimed.rows.length === 0) return;
+    if (!claimed) return 0;
+    if (claimed.rows.length === 0) return claimed.claimed;
     this.deps.log.warn({ parts: claimed.rows.length }, 'smpp parts left by a stopped or crashed process taken over');
     const send: OutboundPart[] = [];
     const abandon: OutboundPart[] = [];
@@ -231,8 +247,16 @@ export class SmppNetwork implements ExternalNetwork {
       const connection = this.connections.get(row.connection);
       const message = claimed.facts.get(Number(row.message_pk));
       if (!connection || !message) continue;
-      const fields = submitFields(toSubmitted(message), connection.config)[row.part];
-      if (!fields) continue;
+      const split = submitFields(toSubmitted(message), connection.config);
+      const fields = split[row.part];
+      // The connection's data coding or long-message mode changed since: this part no longer fits
+      // the parts already sent (the handset would get a garbled message), so it is given up.
+      if (!fields || split.length !== row.parts) {
+        this.deps.log.warn({ part: row.id, connection: row.connection }, 'smpp part no longer matches its message split (configuration changed): abandoned');
+        connection.counters.abandoned++;
+        this.recorder.abandoned({ id: Number(row.id), connection: row.connection, messagePk: Number(row.message_pk), part: row.part, parts: row.parts, fields: {}, expiresAt: now, attempts: row.attempts });
+        continue;
+      }
       // A crashed holder may have sent it without storing that: counted as sent once already.
       const attempts = claimed.released.has(Number(row.id)) ? row.attempts : Math.max(1, row.attempts);
       const part = { id: Number(row.id), connection: row.connection, messagePk: Number(row.message_pk), part: row.part, parts: row.parts, fields, expiresAt: (message.sent_at ?? now) + Number(message.validity_ms), attempts };
@@ -244,6 +268,7 @@ export class SmppNetwork implements ExternalNetwork {
       this.recorder.abandoned(part);
     }
     for (const [name, list] of groupByConnection(send)) this.connections.get(name)!.enqueue(list);
+    return claimed.claimed;
   }
 }
 

@@ -99,9 +99,18 @@ export class SmppRecorder implements ConnectionSink {
   private batch = emptyBatch();
   private scheduled = false;
   private running: Promise<void> = Promise.resolve();
-  readonly counters = { receipts: 0, unmatchedReceipts: 0, duplicateReceipts: 0, inbound: 0, inboundUnrouted: 0 };
+  readonly counters = { unmatchedReceipts: 0, duplicateReceipts: 0, inboundUnrouted: 0 };
+  /** Receipts and inbound messages taken in (first arrival, not re-applications), per connection. */
+  private readonly perConnection = new Map<string, { receipts: number; inbound: number }>();
+  private retryTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: SmppRecorderDeps) {}
+
+  countsOf(connection: string): { receipts: number; inbound: number } {
+    let counts = this.perConnection.get(connection);
+    if (!counts) this.perConnection.set(connection, (counts = { receipts: 0, inbound: 0 }));
+    return counts;
+  }
 
   acknowledged(part: OutboundPart, smscId: string): void {
     const acked = { connection: part.connection, messagePk: part.messagePk, part: part.part, parts: part.parts };
@@ -122,16 +131,20 @@ export class SmppRecorder implements ConnectionSink {
 
   delivered(connection: string, pdu: Pdu, respond: (commandStatus: number) => void): void {
     const config = this.deps.configOf(connection);
+    // Not ours to judge now (a connection being replaced): the SMSC sends it again.
+    if (!config) return respond(COMMAND_STATUS.ESME_RX_T_APPN);
     const esmClass = Number(pdu.esm_class ?? 0);
-    if (!config || isSmeAck(esmClass)) return respond(COMMAND_STATUS.ESME_ROK);
+    if (isSmeAck(esmClass)) return respond(COMMAND_STATUS.ESME_ROK);
     if (isReceipt(esmClass)) {
       const receipt = parseReceipt(pdu, config);
       if (!receipt) {
         this.deps.log.warn({ connection }, 'smpp receipt without a message id: acknowledged and dropped');
         return respond(COMMAND_STATUS.ESME_ROK);
       }
+      this.countsOf(connection).receipts++;
       this.batch.receipts.push({ connection, receipt, respond });
     } else {
+      this.countsOf(connection).inbound++;
       this.batch.inbound.push({ connection, from: String(pdu.source_addr ?? ''), to: String(pdu.destination_addr ?? ''), receivedAt: this.deps.now(), respond, ...inboundText(pdu) });
     }
     this.schedule();
@@ -149,13 +162,29 @@ export class SmppRecorder implements ConnectionSink {
     this.running = this.running.then(() => new Promise<void>((resolve) => setImmediate(() => void this.flush().finally(resolve))));
   }
 
-  /** Resolves when everything handed in so far is stored (tests, shutdown). */
+  /** Resolves when everything handed in so far is stored, or failed once more (tests, shutdown). */
   async settled(): Promise<void> {
-    while (this.scheduled) await this.running;
+    let retried = false;
+    for (;;) {
+      await this.running;
+      // A batch waiting to be retried is tried once more now, not left to its timer.
+      if (this.retryTimer && !retried) {
+        retried = true;
+        this.retryNow();
+      } else if (!this.scheduled) return;
+    }
+  }
+
+  private retryNow(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.schedule();
   }
 
   private async flush(): Promise<void> {
     this.scheduled = false;
+    // A failed batch waits for its retry; what arrives meanwhile waits with it (its acks come first).
+    if (this.retryTimer) return;
     const batch = this.batch;
     this.batch = emptyBatch();
     if (batch.updates.length + batch.receipts.length + batch.inbound.length === 0 && !batch.matchWaiting) return;
@@ -169,23 +198,24 @@ export class SmppRecorder implements ConnectionSink {
     } catch (error) {
       this.deps.log.error({ err: error }, 'smpp results not stored: receipts refused for redelivery, the rest retried');
       for (const item of [...batch.receipts, ...batch.inbound]) item.respond(COMMAND_STATUS.ESME_RX_T_APPN);
-      setTimeout(() => {
-        this.batch.updates.unshift(...batch.updates);
-        this.schedule();
-      }, RETRY_MS);
+      this.batch.updates = batch.updates.concat(this.batch.updates);
+      this.retryTimer ??= setTimeout(() => this.retryNow(), RETRY_MS);
     }
   }
 
   private async store(trx: Transaction<Database>, batch: Batch, now: number): Promise<{ pushed: number; failovers: number; byStatusId: StatusCounts }> {
-    const events: StatusEvent[] = [];
-    const results = batch.updates.flatMap((u) => (u.result ? [u.result] : []));
-    const acked = batch.updates.filter((u) => u.acked);
+    // The batch stays as it came, for a retry if this transaction fails: it works on copies.
+    const writes = batch.updates.map((u) => ({ ...u }));
+    const acked = writes.filter((u) => u.acked);
     const waiting = batch.matchWaiting ? await matchedWaitingReceipts(trx) : [];
     const receipts = [...waiting, ...(await waitingFor(trx, acked)), ...batch.receipts.map((r) => ({ connection: r.connection, ...r.receipt }))];
-    const matched = await this.applyReceipts(trx, receipts, acked, now, events);
-    await updateParts(trx, [...batch.updates, ...matched.updates], now);
-    results.push(...matched.results);
-    events.push(...(await messageResults(trx, results)).map((r) => this.event(r, now)));
+    const matched = await this.applyReceipts(trx, receipts, acked, now);
+    const closing = [...writes, ...matched.updates].filter((u) => u.result);
+    await lockMessages(trx, this.deps.profile, [...closing.map((u) => u.result!.messagePk), ...matched.intermediate.map((e) => e.messagePk)]);
+    // Only parts this transaction closed count: another process may have closed one first.
+    const closed = await updateParts(trx, [...writes, ...matched.updates], now);
+    const results = closing.filter((u) => closed.has(u.id)).map((u) => u.result!);
+    const events = [...matched.intermediate, ...(await messageResults(trx, results)).map((r) => this.event(r, now))];
     const { open, failovers } = await this.forOpenMessages(trx, events, now);
     const recorded = await recordEvents(trx, this.deps.profile, open, now, this.deps.subscribers);
     await closeValidity(trx, open);
@@ -208,10 +238,8 @@ export class SmppRecorder implements ConnectionSink {
     receipts: Array<Receipt & { connection: string }>,
     acked: PartUpdate[],
     now: number,
-    events: StatusEvent[],
-  ): Promise<{ results: PartResult[]; updates: PartUpdate[] }> {
-    if (receipts.length === 0) return { results: [], updates: [] };
-    this.counters.receipts += receipts.length;
+  ): Promise<{ updates: PartUpdate[]; intermediate: StatusEvent[] }> {
+    if (receipts.length === 0) return { updates: [], intermediate: [] };
     type Known = { message_pk: number; part: number; parts: number; state: SmppPartState; update: PartUpdate };
     const parts = new Map<string, Known>();
     const key = (connection: string, smscId: string) => `${connection}\u0000${smscId}`;
@@ -219,7 +247,6 @@ export class SmppRecorder implements ConnectionSink {
       const a = update.acked!;
       parts.set(key(a.connection, update.smscId!), { message_pk: a.messagePk, part: a.part, parts: a.parts, state: 'acked', update });
     }
-    const stored: PartUpdate[] = [];
     const unknown = receipts.filter((r) => !parts.has(key(r.connection, r.smscId)));
     for (const [connection, ids] of groupBy(unknown, (r) => r.connection, (r) => r.smscId)) {
       for (const chunk of chunks([...new Set(ids)])) {
@@ -231,7 +258,8 @@ export class SmppRecorder implements ConnectionSink {
         }
       }
     }
-    const results: PartResult[] = [];
+    const stored: PartUpdate[] = [];
+    const intermediate = new Map<string, StatusEvent>();
     const waiting: Array<{ connection: string; smsc_id: string; status_id: number; error_id: number; final: number; received_at: number }> = [];
     for (const receipt of receipts) {
       const part = parts.get(key(receipt.connection, receipt.smscId));
@@ -245,16 +273,17 @@ export class SmppRecorder implements ConnectionSink {
         continue;
       }
       if (!receipt.final) {
-        events.push(this.event({ messagePk: part.message_pk, statusId: receipt.statusId, errorId: receipt.errorId, final: false }, now));
+        // One intermediate report per message and status, however many parts say it.
+        intermediate.set(`${part.message_pk}:${receipt.statusId}`, this.event({ messagePk: part.message_pk, statusId: receipt.statusId, errorId: receipt.errorId, final: false }, now));
         continue;
       }
       part.state = 'done';
-      Object.assign(part.update, { state: 'done', statusId: receipt.statusId, errorId: receipt.errorId });
+      const result = { messagePk: part.message_pk, part: part.part, parts: part.parts, statusId: receipt.statusId, errorId: receipt.errorId };
+      Object.assign(part.update, { state: 'done', statusId: receipt.statusId, errorId: receipt.errorId, result });
       if (!part.update.acked) stored.push(part.update);
-      results.push({ messagePk: part.message_pk, part: part.part, parts: part.parts, statusId: receipt.statusId, errorId: receipt.errorId });
     }
     for (const chunk of chunks(waiting)) await trx.insertInto('smpp_pending_receipts').values(chunk).execute();
-    return { results, updates: stored };
+    return { updates: stored, intermediate: [...intermediate.values()] };
   }
 
   /**
@@ -307,7 +336,6 @@ export class SmppRecorder implements ConnectionSink {
     if (matchWaiting) whole.push(...(await completedElsewhere(trx, now)));
     let pushed = 0;
     for (const message of whole) {
-      this.counters.inbound++;
       const recorded = await receiveNetworkSms(trx, { from: message.from, to: message.to, text: message.text, smsCount: message.parts, receivedAt: message.receivedAt, currency: this.deps.currency }, now, this.deps.subscribers);
       if (!recorded) {
         this.counters.inboundUnrouted++;
@@ -331,16 +359,19 @@ async function waitingFor(trx: Transaction<Database>, acked: PartUpdate[]): Prom
   return found;
 }
 
-/** Waiting receipts whose part has its SMSC id by now (taken). Those that never match go with retention (store/sweeper.ts). */
+/**
+ * Waiting receipts whose part has its SMSC id by now, taken (deleted and returned in one statement,
+ * so two processes never both apply one). Those that never match go with retention (store/sweeper.ts).
+ */
 async function matchedWaitingReceipts(trx: Transaction<Database>): Promise<Array<Receipt & { connection: string }>> {
-  const rows = await trx
+  const matching = trx
     .selectFrom('smpp_pending_receipts as r')
     .innerJoin('smpp_parts as p', (join) => join.onRef('p.connection', '=', 'r.connection').onRef('p.smsc_id', '=', 'r.smsc_id'))
-    .select(['r.id', 'r.connection', 'r.smsc_id', 'r.status_id', 'r.error_id', 'r.final'])
+    .select('r.id')
     .orderBy('r.id')
-    .limit(WAITING_BATCH)
-    .execute();
-  for (const chunk of chunks(rows.map((r) => r.id))) await trx.deleteFrom('smpp_pending_receipts').where('id', 'in', chunk).execute();
+    .limit(WAITING_BATCH);
+  const rows = await trx.deleteFrom('smpp_pending_receipts').where('id', 'in', matching).returningAll().execute();
+  rows.sort((a, b) => Number(a.id) - Number(b.id));
   return rows.map((r) => ({ connection: r.connection, smscId: r.smsc_id, stat: '', statusId: r.status_id, errorId: r.error_id, final: r.final === 1 }));
 }
 
@@ -431,14 +462,19 @@ async function messageResults(trx: Transaction<Database>, results: PartResult[])
   return whole;
 }
 
-/** One statement per chunk: every row's new state, and the SMSC id, status, error and attempts it brings (null: unchanged). */
-async function updateParts(trx: Transaction<Database>, updates: PartUpdate[], now: number): Promise<void> {
+/**
+ * One statement per chunk: every row's new state, and the SMSC id, status, error and attempts it
+ * brings (null: unchanged). A part already closed (done, rejected) is left alone; returns the ids
+ * of the rows changed.
+ */
+async function updateParts(trx: Transaction<Database>, updates: PartUpdate[], now: number): Promise<Set<number>> {
+  const changed = new Set<number>();
   for (const chunk of chunks(updates)) {
     const values = typedValues(
       chunk.map((u) => [u.id, u.state, u.smscId, u.statusId, u.errorId, u.attempts]),
       ['bigint', 'text', 'text', 'integer', 'integer', 'integer'],
     );
-    await sql`
+    const { rows } = await sql<{ id: number }>`
       update smpp_parts set
         state = v.column2,
         smsc_id = coalesce(v.column3, smpp_parts.smsc_id),
@@ -447,8 +483,22 @@ async function updateParts(trx: Transaction<Database>, updates: PartUpdate[], no
         attempts = coalesce(v.column6, smpp_parts.attempts),
         updated_at = ${now}
       from (values ${values}) as v
-      where smpp_parts.id = v.column1`.execute(trx);
+      where smpp_parts.id = v.column1 and smpp_parts.state not in ('done', 'rejected')
+      returning smpp_parts.id`.execute(trx);
+    for (const row of rows) changed.add(Number(row.id));
   }
+  return changed;
+}
+
+/**
+ * On PostgreSQL, two processes may close the last two parts of one message at once, each seeing
+ * the other's part still open: locking the messages first (in pk order, so never a deadlock) makes
+ * the second wait and then see the first's commit.
+ */
+async function lockMessages(trx: Transaction<Database>, profile: DialectProfile, pks: number[]): Promise<void> {
+  if (!profile.skipLocked || pks.length === 0) return;
+  const sorted = [...new Set(pks)].sort((a, b) => a - b);
+  for (const chunk of chunks(sorted)) await trx.selectFrom('messages').select('pk').where('pk', 'in', chunk).orderBy('pk').forUpdate().execute();
 }
 
 function chunks<T>(rows: T[]): T[][] {
