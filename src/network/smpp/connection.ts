@@ -191,7 +191,13 @@ export class SmppConnection {
     }
   }
 
+  /** Puts parts back in front of the queue, in their order: into the slots already consumed when there are enough (no copy of a long queue per refused submit). */
   private requeueFront(parts: OutboundPart[]): void {
+    if (this.head >= parts.length) {
+      this.head -= parts.length;
+      parts.forEach((part, i) => (this.queue[this.head + i] = part));
+      return;
+    }
     this.queue = [...parts, ...this.queue.slice(this.head)];
     this.head = 0;
   }
