@@ -6,18 +6,7 @@ declare module 'smpp' {
   import type { EventEmitter } from 'node:events';
   import type { Server as NetServer, Socket } from 'node:net';
 
-  export interface Pdu {
-    command: string;
-    command_id: number;
-    command_status: number;
-    sequence_number: number;
-    [parameter: string]: any;
-    isResponse(): boolean;
-    response(options?: Record<string, unknown>): Pdu;
-    toBuffer(): Buffer;
-  }
-
-  export class PDU implements Pdu {
+  export class PDU {
     constructor(command: string, options?: Record<string, unknown>);
     constructor(buffer: Buffer);
     command: string;
@@ -30,6 +19,8 @@ declare module 'smpp' {
     toBuffer(): Buffer;
     static maxLength: number;
   }
+
+  export type Pdu = PDU;
 
   export type ResponseCallback = (pdu: Pdu) => void;
 
