@@ -4,10 +4,12 @@
  * the SMSC saw and the webhooks received.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../../src/clock.ts';
-import { startGateway, tempDir, type TestGateway } from '../helpers/hookline.ts';
+import type { SmppConnectionStatus } from '../../src/network/smpp/smpp-config.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { startGateway, tempDir, TEST_ADMIN, type TestGateway } from '../helpers/hookline.ts';
 import type { Receiver } from '../helpers/receiver.ts';
 import { SmscSimulator, type SmscOptions } from '../helpers/smsc-simulator.ts';
 import { uniq } from '../http/support.ts';
@@ -83,11 +85,7 @@ export const statusOf = (item: Record<string, any>): [string, string] => [item.s
 /** A destination in the test range ending with the SMSC simulator's outcome digits. */
 export const ending = (digits: string): string => `4179${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}${digits}`;
 
-// --- Added for smpp-resilience and smpp-inbound: restarts on one database, the admin API, batches. ---
-import { TEST_ADMIN } from '../helpers/hookline.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import type { SmppConnectionStatus } from '../../src/network/smpp/smpp-config.ts';
-import { rmSync } from 'node:fs';
+// Restarts on one database, the admin API as the operator, messages in batches.
 
 /** The operator (Basic), for /hookline/1/smpp/… and the other operator-only routes. */
 export const OPERATOR = { authorization: `Basic ${Buffer.from(`${TEST_ADMIN.username}:${TEST_ADMIN.password}`).toString('base64')}` };
