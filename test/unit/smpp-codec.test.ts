@@ -134,6 +134,9 @@ describe('submit fields', () => {
   test('source TON/NPI by form unless fixed; the default sender when none', () => {
     assert.deepEqual(sourceAddress('+41793026727', config), { source_addr: '41793026727', source_addr_ton: 1, source_addr_npi: 1 });
     assert.deepEqual(sourceAddress('InfoSMS', config), { source_addr: 'InfoSMS', source_addr_ton: 5, source_addr_npi: 0 });
+    assert.deepEqual(sourceAddress('0791234567', config), { source_addr: '0791234567', source_addr_ton: 2, source_addr_npi: 1 }, 'a trunk 0: national');
+    assert.deepEqual(sourceAddress('12345', config), { source_addr: '12345', source_addr_ton: 3, source_addr_npi: 0 }, 'a short code');
+    assert.deepEqual(sourceAddress('+1234', config), { source_addr: '1234', source_addr_ton: 1, source_addr_npi: 1 }, 'a + says international');
     const fixed = parseSmppConnection('c', { host: 'h', port: 1, systemId: 's', password: 'p', source: { ton: 2, npi: 8, defaultSender: 'Shop' } });
     assert.deepEqual(sourceAddress(null, fixed), { source_addr: 'Shop', source_addr_ton: 2, source_addr_npi: 8 });
   });

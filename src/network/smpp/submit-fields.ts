@@ -10,7 +10,7 @@ const RECEIPT_ON_FINAL = 0x01;
 const INTERMEDIATE_NOTIFICATION = 0x10;
 
 /** TON/NPI values Hookline chooses by the sender's form. */
-const TON = { INTERNATIONAL: 1, NETWORK_SPECIFIC: 3, ALPHANUMERIC: 5 } as const;
+const TON = { INTERNATIONAL: 1, NATIONAL: 2, NETWORK_SPECIFIC: 3, ALPHANUMERIC: 5 } as const;
 const NPI = { UNKNOWN: 0, ISDN: 1 } as const;
 /** Digits up to this long are a short code, not a phone number. */
 const SHORT_CODE_DIGITS = 8;
@@ -25,18 +25,21 @@ export interface SubmittedMessage {
 }
 
 /**
- * Unless the connection fixes them: a sender with letters is alphanumeric (TON 5, NPI 0); digits
- * (with or without +) longer than a short code are international (1/1); a short code is network
- * specific (3/0).
+ * Unless the connection fixes them: a sender with letters is alphanumeric (TON 5, NPI 0); a number
+ * with + is international (1/1); a longer-than-short-code number is international (1/1) unless it
+ * starts with a trunk 0, then national (2/1); a short code is network specific (3/0).
  */
 export function sourceAddress(sender: string | null, config: SmppConnectionConfig): { source_addr: string; source_addr_ton: number; source_addr_npi: number } {
   const given = sender && sender !== '' ? sender : config.source.defaultSender;
-  const digits = given.replace(/^\+/, '');
-  const form = /^[0-9]+$/.test(digits)
-    ? digits.length > SHORT_CODE_DIGITS
+  const plus = given.startsWith('+');
+  const digits = plus ? given.slice(1) : given;
+  const form = !/^[0-9]+$/.test(digits)
+    ? { ton: TON.ALPHANUMERIC, npi: NPI.UNKNOWN }
+    : plus || (digits.length > SHORT_CODE_DIGITS && !digits.startsWith('0'))
       ? { ton: TON.INTERNATIONAL, npi: NPI.ISDN }
-      : { ton: TON.NETWORK_SPECIFIC, npi: NPI.UNKNOWN }
-    : { ton: TON.ALPHANUMERIC, npi: NPI.UNKNOWN };
+      : digits.length > SHORT_CODE_DIGITS
+        ? { ton: TON.NATIONAL, npi: NPI.ISDN }
+        : { ton: TON.NETWORK_SPECIFIC, npi: NPI.UNKNOWN };
   return {
     source_addr: /^[0-9]+$/.test(digits) ? digits : given,
     source_addr_ton: config.source.ton ?? form.ton,
