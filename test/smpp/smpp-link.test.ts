@@ -281,6 +281,9 @@ describe('submits', () => {
     assert.ok(secondPause >= 190 && secondPause < 1_000, `second pause ${secondPause} ms`);
     assert.equal(connection.counters.throttled, 20);
     assert.deepEqual(parts.map((p) => p.attempts), parts.map(() => 1), 'a refused submit is not counted as sent');
+    const order = (from: number) => submitsOf(smsc).slice(from, from + 10).map((r) => r.pdu.destination_addr);
+    assert.deepEqual(order(10), order(0), 'the refused window is resent in its order');
+    assert.deepEqual(order(20), order(0), 'and again');
   });
 
   test(`a part never answered ${MAX_UNANSWERED_SENDS} times in a row (the SMSC drops the bind on it) is given up, not resent forever`, async () => {

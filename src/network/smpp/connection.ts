@@ -61,6 +61,8 @@ export class SmppConnection {
   private throttleDelay: number;
   /** The pause of the push-back in progress: refusals that arrive during it extend it by as much. */
   private pauseMs: number;
+  /** Refused parts put back at the head since the last send: the next refused one goes behind them, so a refused window is resent in its order. */
+  private refusedAhead = 0;
   private wakeTimer: NodeJS.Timeout | null = null;
   private pumping = false;
   readonly counters: Counters = { submitted: 0, acknowledged: 0, rejected: 0, throttled: 0, resubmitted: 0, abandoned: 0, receipts: 0, inbound: 0, reconnects: 0 };
@@ -178,6 +180,7 @@ export class SmppConnection {
         const fields = { ...part.fields, validity_period: relativeValidity(part.expiresAt - this.now()) };
         if (!this.submitOnALink(part, fields)) return;
         this.head++;
+        this.refusedAhead = 0;
         part.attempts++;
         if (part.attempts > 1) this.counters.resubmitted++;
         this.counters.submitted++;
@@ -215,7 +218,9 @@ export class SmppConnection {
         // Refused, not taken: sending it again is no duplicate.
         this.counters.throttled++;
         part.attempts--;
-        this.requeueFront([part]);
+        if (this.refusedAhead === 0) this.requeueFront([part]);
+        else this.queue.splice(this.head + this.refusedAhead, 0, part);
+        this.refusedAhead++;
         this.throttled();
         break;
       case 'rebind':
