@@ -139,12 +139,11 @@ describe('SMPP resilience', { concurrency: true }, () => {
     test('enquire_link every enquireLinkMs (1 s) while bound', async () => {
       const smsc = smscs.main;
       const start = smsc.enquireLinks;
-      const since = Date.now();
-      await smsc.waitFor(() => smsc.enquireLinks >= start + 2, 3_500);
-      // Two ticks of a 1 s interval are 1 s apart, however late the first one is seen.
-      assert.ok(Date.now() - since >= 950, `two enquire_links within ${Date.now() - since} ms`);
-      await sleep(1_200);
-      assert.ok(smsc.enquireLinks <= start + 4, `${smsc.enquireLinks - start} enquire_links in about 2.2 s`);
+      // Counted as they arrive, so one sent just before `start` may be counted after it: a count
+      // over a window, not the spacing of two, is what stays true on a busy machine.
+      await sleep(2_500);
+      const seen = smsc.enquireLinks - start;
+      assert.ok(seen >= 2 && seen <= 4, `${seen} enquire_links in 2.5 s`);
       assert.equal(smsc.boundSessions().length, 1, 'still the one bind');
       assert.equal(smsc.binds.length, 1, 'never re-bound');
     });
