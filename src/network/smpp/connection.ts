@@ -46,7 +46,8 @@ export interface ConnectionSink {
   delivered(connection: string, pdu: Pdu, respond: (commandStatus: number) => void): void;
 }
 
-type Counters = SmppConnectionStatus['counters'];
+/** What the connection counts itself; receipts and inbound messages are the recorder's to count. */
+type Counters = Omit<SmppConnectionStatus['counters'], 'receipts' | 'inbound'>;
 
 export class SmppConnection {
   private readonly links: SmppLink<OutboundPart>[] = [];
@@ -65,7 +66,7 @@ export class SmppConnection {
   private refusedAhead = 0;
   private wakeTimer: NodeJS.Timeout | null = null;
   private pumping = false;
-  readonly counters: Counters = { submitted: 0, acknowledged: 0, rejected: 0, throttled: 0, resubmitted: 0, abandoned: 0, receipts: 0, inbound: 0, reconnects: 0 };
+  readonly counters: Counters = { submitted: 0, acknowledged: 0, rejected: 0, throttled: 0, resubmitted: 0, abandoned: 0, reconnects: 0 };
 
   constructor(
     readonly config: SmppConnectionConfig,
@@ -114,7 +115,7 @@ export class SmppConnection {
     this.pump();
   }
 
-  status(): SmppConnectionStatus {
+  status(): Omit<SmppConnectionStatus, 'counters'> & { counters: Counters } {
     return {
       name: this.config.name,
       binds: this.links.map((link) => ({ index: link.index, state: link.state, inFlight: link.outstanding })),

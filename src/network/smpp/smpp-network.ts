@@ -15,6 +15,7 @@ import type { DialectProfile } from '../../store/database.ts';
 import type { Database } from '../../store/schema.ts';
 import { typedValues } from '../../store/values.ts';
 import type { ExternalNetwork } from '../connector.ts';
+import { chunks, groupBy } from './batches.ts';
 import { SmppConnection, type OutboundPart } from './connection.ts';
 import { EMPTY_SMPP_CONFIG, type SmppConfig, type SmppConnectionConfig, type SmppConnectionStatus } from './smpp-config.ts';
 import { SmppRecorder } from './smpp-recorder.ts';
@@ -28,7 +29,6 @@ const RENEW_MS = SMPP_LEASE_MS / 3;
 /** How often leases that ran out are looked for, and waiting receipts matched again. */
 const UPKEEP_MS = 5_000;
 const RECOVER_BATCH = 1_000;
-const CHUNK = 500;
 
 export interface SmppConfigProvider {
   load(): Promise<SmppConfig>;
@@ -114,8 +114,8 @@ export class SmppNetwork implements ExternalNetwork {
    * knows which of them the SMSC may already have.
    */
   private async release(parts: OutboundPart[]): Promise<void> {
-    for (let i = 0; i < parts.length; i += CHUNK) {
-      const values = typedValues(parts.slice(i, i + CHUNK).map((p) => [p.id, p.attempts]), ['bigint', 'integer']);
+    for (const chunk of chunks(parts)) {
+      const values = typedValues(chunk.map((p) => [p.id, p.attempts]), ['bigint', 'integer']);
       await sql`
         update smpp_parts set lease_until = ${RELEASED}, attempts = v.column2
         from (values ${values}) as v
@@ -180,15 +180,15 @@ export class SmppNetwork implements ExternalNetwork {
         rows.push({ message_pk: pk, connection, part, parts: fields.length, state: 'queued', attempts: 0, lease_until: lease, created_at: now, updated_at: now });
       });
     }
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      const inserted = await trx.insertInto('smpp_parts').values(rows.slice(i, i + CHUNK)).returning(['id', 'message_pk', 'part', 'parts', 'connection']).execute();
+    for (const chunk of chunks(rows)) {
+      const inserted = await trx.insertInto('smpp_parts').values(chunk).returning(['id', 'message_pk', 'part', 'parts', 'connection']).execute();
       for (const row of inserted) {
         const pk = Number(row.message_pk);
         parts.push({ id: Number(row.id), connection: row.connection, messagePk: pk, part: row.part, parts: row.parts, fields: fieldsByKey.get(`${pk}:${row.part}`)!, expiresAt: now + Number(facts.get(pk)!.validity_ms), attempts: 0 });
       }
     }
     return () => {
-      for (const [name, list] of groupByConnection(parts)) {
+      for (const [name, list] of byConnection(parts)) {
         const connection = this.connections.get(name);
         if (connection) connection.enqueue(list);
         else void this.release(list).catch((error) => this.deps.log.error({ err: error }, 'smpp parts not given back'));
@@ -199,8 +199,8 @@ export class SmppNetwork implements ExternalNetwork {
   private async renewLeases(): Promise<void> {
     const now = this.deps.clock.now();
     const ids = [...this.connections.values()].flatMap((c) => c.heldIds());
-    for (let i = 0; i < ids.length; i += CHUNK) {
-      await this.deps.db.updateTable('smpp_parts').set({ lease_until: now + SMPP_LEASE_MS }).where('id', 'in', ids.slice(i, i + CHUNK)).where('state', '=', 'queued').execute();
+    for (const chunk of chunks(ids)) {
+      await this.deps.db.updateTable('smpp_parts').set({ lease_until: now + SMPP_LEASE_MS }).where('id', 'in', chunk).where('state', '=', 'queued').execute();
     }
   }
 
@@ -267,28 +267,20 @@ export class SmppNetwork implements ExternalNetwork {
       this.connections.get(part.connection)!.counters.abandoned++;
       this.recorder.abandoned(part);
     }
-    for (const [name, list] of groupByConnection(send)) this.connections.get(name)!.enqueue(list);
+    for (const [name, list] of byConnection(send)) this.connections.get(name)!.enqueue(list);
     return claimed.claimed;
   }
 }
 
 async function messageFacts(trx: Kysely<Database>, pks: number[]): Promise<Map<number, MessageFacts>> {
   const facts = new Map<number, MessageFacts>();
-  for (let i = 0; i < pks.length; i += CHUNK) {
-    const rows = await trx.selectFrom('messages').select(['pk', 'destination', 'sender', 'text', 'validity_ms', 'sent_at', 'intermediate']).where('pk', 'in', pks.slice(i, i + CHUNK)).execute();
+  for (const chunk of chunks(pks)) {
+    const rows = await trx.selectFrom('messages').select(['pk', 'destination', 'sender', 'text', 'validity_ms', 'sent_at', 'intermediate']).where('pk', 'in', chunk).execute();
     for (const row of rows) facts.set(Number(row.pk), row);
   }
   return facts;
 }
 
-const toSubmitted = (m: MessageFacts) => ({ pk: Number(m.pk), destination: m.destination, sender: m.sender, text: m.text, validityMs: Number(m.validity_ms), intermediate: m.intermediate === 1 });
+const byConnection = (parts: OutboundPart[]) => groupBy(parts, (p) => p.connection);
 
-function groupByConnection(parts: OutboundPart[]): Map<string, OutboundPart[]> {
-  const map = new Map<string, OutboundPart[]>();
-  for (const part of parts) {
-    const list = map.get(part.connection);
-    if (list) list.push(part);
-    else map.set(part.connection, [part]);
-  }
-  return map;
-}
+const toSubmitted = (m: MessageFacts) => ({ pk: Number(m.pk), destination: m.destination, sender: m.sender, text: m.text, validityMs: Number(m.validity_ms), intermediate: m.intermediate === 1 });

@@ -23,14 +23,13 @@ import type { Database, SmppPartState } from '../../store/schema.ts';
 import { typedValues } from '../../store/values.ts';
 import { failoverStepsOf, moveToNextChannel } from '../message-moves.ts';
 import type { ConnectionSink, OutboundPart } from './connection.ts';
+import { chunks, groupBy } from './batches.ts';
 import { alreadyCompleted, completedElsewhere, takeWhole } from './inbound-parts.ts';
 import { inboundText, type InboundText } from './pdu-text.ts';
 import { isReceipt, isSmeAck, parseReceipt, type Receipt } from './receipts.ts';
 import type { SmppConnectionConfig } from './smpp-config.ts';
 import { COMMAND_STATUS } from './submit-errors.ts';
 
-/** Rows per statement: six parameters each stays far below every driver's limit. */
-const CHUNK = 500;
 const RETRY_MS = 1_000;
 
 export interface SmppRecorderDeps {
@@ -100,7 +99,6 @@ export class SmppRecorder implements ConnectionSink {
   private batch = emptyBatch();
   private scheduled = false;
   private running: Promise<void> = Promise.resolve();
-  readonly counters = { unmatchedReceipts: 0, duplicateReceipts: 0, inboundUnrouted: 0 };
   /** Receipts and inbound messages taken in (first arrival, not re-applications), per connection. */
   private readonly perConnection = new Map<string, { receipts: number; inbound: number }>();
   private retryTimer: NodeJS.Timeout | null = null;
@@ -265,14 +263,10 @@ export class SmppRecorder implements ConnectionSink {
     for (const receipt of receipts) {
       const part = parts.get(key(receipt.connection, receipt.smscId));
       if (!part) {
-        this.counters.unmatchedReceipts++;
         waiting.push({ connection: receipt.connection, smsc_id: receipt.smscId, status_id: receipt.statusId, error_id: receipt.errorId, final: receipt.final ? 1 : 0, received_at: now });
         continue;
       }
-      if (part.state === 'done' || part.state === 'rejected') {
-        this.counters.duplicateReceipts++;
-        continue;
-      }
+      if (part.state === 'done' || part.state === 'rejected') continue; // the SMSC sent it twice
       if (!receipt.final) {
         // One intermediate report per message and status, however many parts say it.
         intermediate.set(`${part.message_pk}:${receipt.statusId}`, this.event({ messagePk: part.message_pk, statusId: receipt.statusId, errorId: receipt.errorId, final: false }, now));
@@ -339,7 +333,6 @@ export class SmppRecorder implements ConnectionSink {
     for (const message of whole) {
       const recorded = await receiveNetworkSms(trx, { from: message.from, to: message.to, text: message.text, smsCount: message.parts, receivedAt: message.receivedAt, currency: this.deps.currency }, now, this.deps.subscribers);
       if (!recorded) {
-        this.counters.inboundUnrouted++;
         this.deps.log.warn({ connection: message.connection, to: message.to }, 'smpp inbound message to a number no account has: acknowledged and dropped');
       } else if (recorded.route === 'push') pushed++;
     }
@@ -443,21 +436,4 @@ async function lockMessages(trx: Transaction<Database>, profile: DialectProfile,
   if (!profile.skipLocked || pks.length === 0) return;
   const sorted = [...new Set(pks)].sort((a, b) => a - b);
   for (const chunk of chunks(sorted)) await trx.selectFrom('messages').select('pk').where('pk', 'in', chunk).orderBy('pk').forUpdate().execute();
-}
-
-function chunks<T>(rows: T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += CHUNK) out.push(rows.slice(i, i + CHUNK));
-  return out;
-}
-
-function groupBy<T, K, V>(items: T[], key: (item: T) => K, value: (item: T) => V): Map<K, V[]> {
-  const map = new Map<K, V[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = map.get(k);
-    if (list) list.push(value(item));
-    else map.set(k, [value(item)]);
-  }
-  return map;
 }
