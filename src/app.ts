@@ -22,9 +22,14 @@ import { systemClock, type Clock } from './clock.ts';
 import { listenUrl, type Config } from './config.ts';
 import { registerAuth } from './http/auth-hook.ts';
 import { registerHealthRoutes } from './http/health.ts';
+import { registerConsole } from './http/console.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { createServer } from './http/server.ts';
 import { MAX_IDLE_MS, WorkerLoop } from './lib/worker-loop.ts';
+import type { ReportObserver } from './events/recorder.ts';
+import { DatabaseEventSource } from './live/event-queries.ts';
+import { EventsHub } from './live/events-hub.ts';
+import { registerEventRoutes } from './live/events-route.ts';
 import { Bulks, registerBulkRoutes } from './messaging/bulks.ts';
 import { registerClickRoutes } from './clicks/click-routes.ts';
 import { registerEmailRoutes } from './channels/email/routes.ts';
@@ -42,6 +47,9 @@ import { registerMetricsRoutes } from './metrics/routes.ts';
 import { FailoverConnector } from './network/failover.ts';
 import { createNetworkPass } from './network/network-worker.ts';
 import { registerDeliveryRoutes } from './operations/delivery-routes.ts';
+import { registerMeRoute } from './console-api/me-route.ts';
+import { registerMessageRoutes } from './console-api/message-routes.ts';
+import { registerStatsRoutes } from './console-api/stats-routes.ts';
 import { registerOperationsProfileRoutes } from './operations/operations-profile-routes.ts';
 import { createRecoveryPass } from './operations/recoveries.ts';
 import { registerRecoveryRoutes } from './operations/recovery-routes.ts';
@@ -118,6 +126,16 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   const dispatcherLoop = new WorkerLoop('dispatcher', dispatcher.pass, clock, logger, pollMs);
   dispatcher.onProgress = () => dispatcherLoop.wakeup.ring();
   notifier.listen('dispatch', () => dispatcherLoop.wakeup.ring());
+  // Attempts committed: the live event streams of every process show them.
+  dispatcher.onAttempted = () => notifier.notify('activity');
+
+  // Reports committed (intake's rejections, the network's, SMPP's): counted, and shown by the live event streams.
+  const reportsRecorded: ReportObserver = {
+    reportsRecorded(byStatusId) {
+      metrics.reportsRecorded(byStatusId);
+      if (byStatusId.size > 0) notifier.notify('activity');
+    },
+  };
 
   // SMPP connections and routes: SMPP_CONFIG_FILE (read-only) or the admin API. A bad file stops start-up here.
   const smppConfig = new SmppConfigSource({ db, file: config.smppConfigFile, notifier, now: () => clock.now() });
@@ -136,7 +154,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
     config: smppConfig,
     onReports: () => notifier.notify('dispatch'),
     onNetworkWork: () => networkLoop.wakeup.ring(),
-    reports: metrics,
+    reports: reportsRecorded,
   });
   metrics.watchSmpp(() => smpp.status());
   const simulator = new Simulator({ delayMs: config.simulatorDelayMs, seenDelayMs: config.simulatorSeenDelayMs, price: config.simulatorPrice, currency: config.simulatorCurrency });
@@ -150,7 +168,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
       batchSize: NETWORK_BATCH,
       subscribers: directory,
       onReports: () => notifier.notify('dispatch'),
-      reports: metrics,
+      reports: reportsRecorded,
     }),
     clock,
     logger,
@@ -172,7 +190,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
     subscribers: directory,
     targetPolicy,
     publicBaseUrl: () => publicBaseUrl,
-    observer: metrics,
+    observer: { messagesAccepted: (api, count) => metrics.messagesAccepted(api, count), ...reportsRecorded },
     onAccepted: () => {
       notifier.notify('network');
       notifier.notify('dispatch'); // rejected destinations got their final report at intake
@@ -190,6 +208,7 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   registerSmppAdminRoutes(server, { source: smppConfig, status: () => smpp.status() });
   registerSubscriptionRoutes(server, { db, directory, clock, targetPolicy });
   registerHealthRoutes(server, db, profile);
+  await registerConsole(server, logger);
   registerMetricsRoutes(server, metrics, config.metricsToken);
   registerSendRoutes(server, intake, clock);
   registerMessagesApiRoutes(server, { intake, db, profile, clock });
@@ -202,10 +221,18 @@ export async function createHookline(config: Config, options: { clock?: Clock; l
   registerNumberRoutes(server, { db, clock });
   registerInboundRoutes(server, { db, subscribers: directory, clock, currency: config.simulatorCurrency, onPushed: () => notifier.notify('dispatch') });
   registerInboxRoutes(server, { db, profile, clock });
-  registerDeliveryRoutes(server, { db, profile, clock, onRequeued: () => notifier.notify('dispatch') });
+  registerDeliveryRoutes(server, { db, profile, clock, retryMinuteMs: config.retryMinuteMs, onRequeued: () => notifier.notify('dispatch') });
+  registerMeRoute(server);
+  registerMessageRoutes(server, { db });
+  registerStatsRoutes(server, { db, clock });
   registerRecoveryRoutes(server, { db, clock, onCreated: () => notifier.notify('recoveries') });
   registerTargetRoutes(server, { db, clock, onEnabled: () => notifier.notify('dispatch') });
   registerOperationsProfileRoutes(server, { db, directory, clock, targetPolicy });
+  // Live events (GET /hookline/1/events): read from the database, woken by any process's commits.
+  // The hub ends its streams when the server closes (a preClose hook), so shutdown waits for none.
+  const liveEvents = new EventsHub(new DatabaseEventSource(db), logger.child({ component: 'live-events' }), { outOfOrderIds: profile.serialIds });
+  if (runsApi) notifier.listen('activity', () => liveEvents.wake());
+  registerEventRoutes(server, { hub: liveEvents });
 
   // A worker serves no API, yet only it counts its dispatcher's attempts: with METRICS_PORT it
   // serves its own health and metrics there.

@@ -5,6 +5,7 @@
  * (auth-hook.ts refuses it at start-up), so no endpoint is left open by accident.
  */
 import type { Scheme } from './principal.ts';
+import { MESSAGE_READ_SCOPES } from './readable-families.ts';
 
 export interface Throttle {
   limit: number;
@@ -36,6 +37,9 @@ const NUMBERS: RoutePolicy = { access: { anyOf: ['numbers:manage'] } };
 const SMS_LOGS: RoutePolicy = { access: { anyOf: ['sms:manage', 'sms:logs:read'] }, throttle: { limit: 120, windowMs: MINUTE } };
 const EMAIL_SEND = { anyOf: ['message:send', 'email:message:send', 'email:manage'] };
 const WHATSAPP_SEND = { anyOf: ['message:send', 'whatsapp:message:send', 'whatsapp:manage'] };
+/** The console's reads cost like the SMS logs' (searches over an account's history): SMS_LOGS's published throttle. */
+const CONSOLE_READ_THROTTLE: Throttle = { limit: 120, windowMs: MINUTE };
+const MESSAGE_LOG: RoutePolicy = { access: { anyOf: MESSAGE_READ_SCOPES }, throttle: CONSOLE_READ_THROTTLE };
 
 export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /healthz': PUBLIC,
@@ -56,6 +60,10 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'GET /docs/static/index.html': PUBLIC,
   'GET /docs/static/swagger-initializer.js': PUBLIC,
   'GET /docs/static/*': PUBLIC,
+  // The web console's static files (src/http/console.ts): pages and scripts, no data; what they
+  // show comes from the APIs below, called with the signed-in user's IBSSO token.
+  'GET /console': PUBLIC,
+  'GET /console/*': PUBLIC,
 
   // Authentication (infobip-account-management-openapi.json)
   'POST /auth/1/session': { access: 'public', throttle: { limit: 10, windowMs: SECOND } },
@@ -170,6 +178,17 @@ export const ROUTE_POLICIES: Readonly<Record<string, RoutePolicy>> = {
   'POST /hookline/1/targets/enable': SUBSCRIPTIONS,
   'GET /hookline/1/operations-profile': SUBSCRIPTIONS,
   'PUT /hookline/1/operations-profile': SUBSCRIPTIONS,
+  // Live events (src/live/): reports for readers of their API family, attempts for subscriptions:manage.
+  'GET /hookline/1/events': { access: { anyOf: ['subscriptions:manage', ...MESSAGE_READ_SCOPES] } },
+
+  // The console's APIs (src/console-api/). Who the caller is: anyone signed in, every scheme.
+  'GET /hookline/1/me': { access: 'signed-in' },
+  // The message log: any channel's logs or manage scope lets a caller in; what it then lists is
+  // limited to the families it may read (auth/readable-families.ts).
+  'GET /hookline/1/messages': MESSAGE_LOG,
+  'GET /hookline/1/messages/:messageId': MESSAGE_LOG,
+  // Dashboard numbers: reports for message readers, webhook targets for the attempt log's scope.
+  'GET /hookline/1/stats': { access: { anyOf: ['subscriptions:manage', ...MESSAGE_READ_SCOPES] }, throttle: CONSOLE_READ_THROTTLE },
 };
 
 /** The table key of a route: its method and Fastify path pattern (HEAD is answered as GET). */

@@ -33,6 +33,8 @@ export interface DeliveryRouteDeps {
   db: Kysely<Database>;
   profile: DialectProfile;
   clock: Clock;
+  /** The length of the retry cycle's minute (RETRY_MINUTE_MS), for a delivery's retry schedule. */
+  retryMinuteMs: number;
   /** Called after a replay committed (wakes the dispatchers). */
   onRequeued: () => void;
 }
@@ -55,7 +57,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
     return row;
   };
 
-  const detailOf = async (row: Selectable<DeliveriesTable>) => deliveryDetailView(row, (await reportsOf(db, [row.id])).get(row.id) ?? []);
+  const detailOf = async (row: Selectable<DeliveriesTable>) => deliveryDetailView(row, (await reportsOf(db, [row.id])).get(row.id) ?? [], deps.retryMinuteMs);
 
   /**
    * One page of attempts: `scope` says whose (a delivery, or the account's narrowed by what their
@@ -107,7 +109,7 @@ export function registerDeliveryRoutes(app: FastifyInstance, deps: DeliveryRoute
 
   app.get<{ Params: DeliveryParams }>(
     '/hookline/1/deliveries/:deliveryId',
-    { schema: { summary: 'One delivery', description: 'A delivery with the reports it carried and its payload (`body`), the bytes every attempt sends.', params: DeliveryParams } },
+    { schema: { summary: 'One delivery', description: 'A delivery with the reports it carried and its payload (`body`), the bytes every attempt sends, and `retrySchedule`: the earliest time each remaining attempt of its retry cycle may start if every one fails, each counted from the one before starting on time: an attempt that starts late (a backlog, an open breaker, a paused target, a Retry-After) moves the later ones by as much. [] when none is waiting.', params: DeliveryParams } },
     async (request) => {
       return detailOf(await visibleDelivery(request.principal, request.params.deliveryId));
     },

@@ -6,7 +6,7 @@
 import type { Selectable } from 'kysely';
 import { formatInfobipTime } from '../lib/infobip-time.ts';
 import type { DeliveriesTable } from '../store/schema.ts';
-import { MAX_ATTEMPTS } from '../webhooks/retry-policy.ts';
+import { MAX_ATTEMPTS, nextAttemptAt } from '../webhooks/retry-policy.ts';
 import { targetView } from '../webhooks/targets.ts';
 import type { AttemptRow } from './attempt-queries.ts';
 import type { CarriedReport, DeliverySummary } from './delivery-queries.ts';
@@ -38,9 +38,28 @@ export function deliveryView(row: DeliverySummary | Selectable<DeliveriesTable>,
   };
 }
 
-/** The single view adds the payload: the exact bytes every attempt (and a replay) sends. */
-export function deliveryDetailView(row: Selectable<DeliveriesTable>, reports: readonly CarriedReport[]) {
-  return { ...deliveryView(row, reports), body: row.body };
+/**
+ * The single view adds the payload (the exact bytes every attempt and a replay sends) and the
+ * retry schedule: the earliest each remaining attempt of the cycle may start if every one fails.
+ * Each entry chains from the one before as if it started on time, while the dispatcher chains
+ * from when an attempt really started (dispatcher.ts): an attempt that starts late (a backlog,
+ * an open breaker, a paused target, a receiver's Retry-After) moves every later one as much later;
+ * none starts earlier.
+ */
+export function deliveryDetailView(row: Selectable<DeliveriesTable>, reports: readonly CarriedReport[], retryMinuteMs: number) {
+  const view = deliveryView(row, reports);
+  const next = isWaiting(row.state) && row.next_attempt_at !== null ? Number(row.next_attempt_at) : null;
+  return { ...view, retrySchedule: next === null ? [] : retrySchedule(view.attemptsInCycle, next, retryMinuteMs), body: row.body };
+}
+
+function retrySchedule(attemptsInCycle: number, nextAt: number, retryMinuteMs: number): Array<{ attempt: number; at: string }> {
+  const schedule: Array<{ attempt: number; at: string }> = [];
+  let at: number | null = nextAt;
+  for (let attempt = attemptsInCycle + 1; at !== null && attempt <= MAX_ATTEMPTS; attempt++) {
+    schedule.push({ attempt, at: formatInfobipTime(at) });
+    at = nextAttemptAt(attempt, at, retryMinuteMs);
+  }
+  return schedule;
 }
 
 export function attemptView(row: AttemptRow, reports: readonly CarriedReport[]) {

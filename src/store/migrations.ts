@@ -578,6 +578,25 @@ const m0012 = (profile: DialectProfile): Migration => ({
   },
 });
 
+/**
+ * 0013: indexes for the console's reads (src/console-api/), so their cost follows what they
+ * answer, not how much history the table holds:
+ *
+ * - reports_account_final_done: the dashboard counts one account's final reports in a window
+ *   [from, to) by done_at (stats-queries.ts): a range of this index, bounded on both sides,
+ *   instead of every account's reports since `from` through reports_created.
+ * - messages_account_destination: the message log's destination search, newest first
+ *   (message-queries.ts): one range per spelling of the destination, in (created_at, pk) order,
+ *   the keyset the cursor pages on. pk is the rowid on SQLite (in every index already) and is
+ *   named so PostgreSQL has it too.
+ */
+const m0013: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.createIndex('reports_account_final_done').on('reports').columns(['account_id', 'final', 'done_at']).execute();
+    await db.schema.createIndex('messages_account_destination').on('messages').columns(['account_id', 'destination', 'created_at', 'pk']).execute();
+  },
+};
+
 export const migrationsFor = (profile: DialectProfile): Record<string, Migration> => ({
   '0001_core': m0001(profile),
   '0002_claim_indexes': m0002,
@@ -591,4 +610,5 @@ export const migrationsFor = (profile: DialectProfile): Record<string, Migration
   '0010_webhook_operations': m0010,
   '0011_channels': m0011(profile),
   '0012_smpp': m0012(profile),
+  '0013_console_indexes': m0013,
 });

@@ -7,14 +7,18 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 
-/** `subscriptions`: subscriptions, profiles or security settings changed; caches reload. `smpp`: SMPP connections or routes changed. */
-export type Channel = 'network' | 'dispatch' | 'subscriptions' | 'recoveries' | 'smpp';
+/**
+ * `subscriptions`: subscriptions, profiles or security settings changed; caches reload. `smpp`: SMPP connections or routes changed.
+ * `activity`: reports or webhook attempts were committed; live event streams (src/live/) look for them.
+ */
+export type Channel = 'network' | 'dispatch' | 'subscriptions' | 'recoveries' | 'smpp' | 'activity';
 const PG_CHANNEL: Record<Channel, string> = {
   network: 'hookline_network',
   dispatch: 'hookline_dispatch',
   subscriptions: 'hookline_subscriptions',
   recoveries: 'hookline_recoveries',
   smpp: 'hookline_smpp',
+  activity: 'hookline_activity',
 };
 
 export interface Notifier {
@@ -27,7 +31,7 @@ export interface Notifier {
 
 /** One process: notify calls the listeners directly. */
 export class LocalNotifier implements Notifier {
-  protected listeners: Record<Channel, Array<() => void>> = { network: [], dispatch: [], subscriptions: [], recoveries: [], smpp: [] };
+  protected listeners: Record<Channel, Array<() => void>> = { network: [], dispatch: [], subscriptions: [], recoveries: [], smpp: [], activity: [] };
 
   notify(channel: Channel): void {
     for (const wake of this.listeners[channel]) wake();

@@ -139,6 +139,8 @@ export class Dispatcher {
   private lateSends = new Map<string, Array<[number, number]>>();
   /** Rung when completions free a slot or unblock the next report of a message. */
   onProgress: () => void = () => {};
+  /** Called after attempts were committed (live event streams read them: src/live/). */
+  onAttempted: () => void = () => {};
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -601,6 +603,7 @@ export class Dispatcher {
       else this.inFlightByTarget.delete(delivery.target_url);
     }
     this.onProgress();
+    this.onAttempted();
   }
 
   private async complete(batch: Completion[]): Promise<void> {

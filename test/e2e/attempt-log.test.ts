@@ -162,6 +162,15 @@ describe('attempt log, replay and log retention', () => {
     ids['m-flaky'] = retrying.id;
     assert.deepEqual([retrying.attempts, retrying.attemptsInCycle, retrying.remainingAttempts, retrying.lastStatusCode, retrying.lastError], [1, 1, MAX_ATTEMPTS - 1, 500, 'HTTP 500']);
     assert.equal(retrying.nextAttemptAt, '2026-01-01T01:01:00.000+0000', 'the next attempt one minute after the first');
+    // The single view's retry schedule: attempts 2…21 if every one fails, 1 + (n−1)² minutes after attempt n.
+    const schedule = (await ok(g.api('GET', `/hookline/1/deliveries/${retrying.id}`))).retrySchedule;
+    assert.equal(schedule.length, MAX_ATTEMPTS - 1);
+    assert.deepEqual(schedule.slice(0, 3), [
+      { attempt: 2, at: '2026-01-01T01:01:00.000+0000' },
+      { attempt: 3, at: '2026-01-01T01:03:00.000+0000' },
+      { attempt: 4, at: '2026-01-01T01:08:00.000+0000' },
+    ]);
+    assert.deepEqual(schedule.at(-1), { attempt: MAX_ATTEMPTS, at: '2026-01-02T18:30:00.000+0000' }, 'the 21st attempt 41 h 30 min after the first');
     clock.advance(MINUTE);
     const delivered = await deliveryOf('m-flaky', (d) => d.state === 'DELIVERED', 'the second attempt');
     assert.deepEqual([delivered.attempts, delivered.remainingAttempts, delivered.lastStatusCode, delivered.doneAt], [2, 0, 200, '2026-01-01T01:01:00.000+0000']);
@@ -448,6 +457,8 @@ describe('attempt log, replay and log retention', () => {
     assert.equal(replayed.body.state, 'RETRYING');
     assert.deepEqual([replayed.body.attempts, replayed.body.attemptsInCycle, replayed.body.remainingAttempts], [2, 0, MAX_ATTEMPTS]);
     assert.equal(parseInfobipTime(replayed.body.nextAttemptAt), clock.now(), 'due now');
+    assert.equal(replayed.body.retrySchedule.length, MAX_ATTEMPTS, 'a new cycle: every attempt ahead');
+    assert.deepEqual(replayed.body.retrySchedule[0], { attempt: 1, at: replayed.body.nextAttemptAt }, 'the schedule starts at the next attempt');
     assert.equal(replayed.body.doneAt, null);
     assert.equal(replayed.body.body, rx.flaky.requests[0].body);
     // Asked again while it is due or in flight (the receiver takes 300 ms): nothing more.
@@ -456,6 +467,7 @@ describe('attempt log, replay and log retention', () => {
     assert.equal(again.body.id, id);
     const done = await deliveryOf('m-flaky', (d) => d.state === 'DELIVERED' && d.attempts === 3, 'the replayed attempt');
     assert.deepEqual([done.attemptsInCycle, done.remainingAttempts, done.lastStatusCode], [1, 0, 200]);
+    assert.deepEqual((await get(`/hookline/1/deliveries/${id}`)).retrySchedule, [], 'DELIVERED: no attempt ahead');
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal(rx.flaky.requests.length, before + 1, 'one request for two replays');
     const request = rx.flaky.requests[before];
@@ -476,22 +488,28 @@ describe('attempt log, replay and log retention', () => {
     assert.equal(forward.status, 202, JSON.stringify(forward.body));
     assert.deepEqual([forward.body.attempts, forward.body.attemptsInCycle, forward.body.remainingAttempts], [made, 0, MAX_ATTEMPTS]);
     assert.equal(parseInfobipTime(forward.body.nextAttemptAt), clock.now());
+    assert.deepEqual(forward.body.retrySchedule[0], { attempt: 1, at: forward.body.nextAttemptAt }, 'the schedule starts at the brought-forward attempt');
     await deliveryOf('m-refused', (d) => d.attempts === made + 1 && d.state === 'RETRYING', 'the brought-forward attempt');
     await settled();
     const first = await get(`/hookline/1/deliveries/${id}`);
     assert.deepEqual([first.attemptsInCycle, first.remainingAttempts], [1, MAX_ATTEMPTS - 1]);
     assert.equal(parseInfobipTime((await attemptsOf(id))[0].startedAt), clock.now(), 'attempted at once, not at its old time');
 
-    // Run the new cycle out: 21 attempts, then DROPPED.
-    for (;;) {
+    // Run the new cycle out by the schedule read after its first attempt: the dispatcher starts
+    // attempts 2…21 exactly at its times (nothing delays a refused connection), then drops it.
+    const schedule = first.retrySchedule;
+    assert.deepEqual([schedule.length, schedule[0]], [MAX_ATTEMPTS - 1, { attempt: 2, at: first.nextAttemptAt }]);
+    for (const { attempt, at: due } of schedule) {
       const d = await get(`/hookline/1/deliveries/${id}`);
-      if (d.state === 'DROPPED') break;
-      assert.equal(d.state, 'RETRYING');
-      clock.set(parseInfobipTime(d.nextAttemptAt));
-      await deliveryOf('m-refused', (x) => x.attempts > d.attempts, `attempt ${d.attempts + 1}`);
+      assert.deepEqual([d.state, d.attemptsInCycle + 1, d.nextAttemptAt], ['RETRYING', attempt, due], `attempt ${attempt} is due at the scheduled time`);
+      clock.set(parseInfobipTime(due));
+      await deliveryOf('m-refused', (x) => x.attempts > d.attempts, `attempt ${attempt}`);
       await settled();
+      const [latest] = await attemptsOf(id);
+      assert.deepEqual([latest.attempt, latest.startedAt], [made + attempt, due], `attempt ${attempt} started at the scheduled time`);
     }
     const dropped = await get(`/hookline/1/deliveries/${id}`);
+    assert.deepEqual([dropped.state, dropped.retrySchedule], ['DROPPED', []], 'DROPPED: no attempt ahead');
     assert.deepEqual([dropped.attempts, dropped.attemptsInCycle, dropped.remainingAttempts, dropped.dropReason, dropped.nextAttemptAt], [made + MAX_ATTEMPTS, MAX_ATTEMPTS, 0, 'ATTEMPTS_EXHAUSTED', null]);
     assert.equal((await attemptsOf(id)).length, made + MAX_ATTEMPTS);
 
@@ -500,9 +518,10 @@ describe('attempt log, replay and log retention', () => {
     assert.deepEqual([revived.body.state, revived.body.dropReason, revived.body.attemptsInCycle, revived.body.remainingAttempts], ['RETRYING', null, 0, MAX_ATTEMPTS]);
     const next = await deliveryOf('m-refused', (d) => d.attempts === made + MAX_ATTEMPTS + 1, 'the first attempt of the new cycle');
     assert.deepEqual([next.attemptsInCycle, next.remainingAttempts], [1, MAX_ATTEMPTS - 1]);
+    // The claim counts the attempt; its log row is written when it ends.
+    await settled();
     const [latest] = await attemptsOf(id);
     assert.deepEqual([latest.attempt, latest.errorClass], [made + MAX_ATTEMPTS + 1, 'connect']);
-    await settled();
   });
 
   it('replay to a target a 410 disabled answers 409 until the target is re-enabled', async () => {

@@ -71,7 +71,7 @@ async function send(method: string, path: string, body: unknown, authorization: 
   const form = body instanceof FormData;
   if (body !== undefined && !form) headers['content-type'] = 'application/json';
   const response = await fetch(g.baseUrl + path, { method, headers, body: body === undefined ? undefined : form ? body : JSON.stringify(body), dispatcher: agents[from] });
-  const text = await response.text();
+  const text = response.headers.get('content-type')?.startsWith('text/event-stream') ? await streamStart(response) : await response.text();
   let parsed: unknown = text;
   try {
     parsed = JSON.parse(text);
@@ -79,6 +79,26 @@ async function send(method: string, path: string, body: unknown, authorization: 
     /* not JSON: keep the text */
   }
   return { status: response.status, body: parsed };
+}
+
+/**
+ * A server-sent event stream does not end by itself: its body here is what it sends first (up to
+ * the first blank line, a bounded read), and then the client closes it.
+ */
+async function streamStart(response: Awaited<ReturnType<typeof fetch>>): Promise<string> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    for (let reads = 0; reads < 100 && !text.includes('\n\n'); reads++) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    await reader.cancel();
+  }
+  return text;
 }
 
 /** The wrong-IP cells mean something only if the second client really connects from 127.0.0.2. */
@@ -237,6 +257,17 @@ function matrixInbound(): Promise<string> {
     return messageId;
   })();
   return readableInbound;
+}
+
+/** An SMS of the default account for the console's message route, sent once (reading it changes nothing). */
+let readableMessage: Promise<string> | undefined;
+function matrixMessage(): Promise<string> {
+  readableMessage ??= (async () => {
+    const messageId = uniq('matrix-message');
+    await asAdmin('POST', '/sms/2/text/advanced', { messages: [{ destinations: [{ to: TO, messageId }], text: 'matrix' }] }, 200);
+    return messageId;
+  })();
+  return readableMessage;
 }
 
 /** Numbers are global: each registration needs a number nobody holds yet. */
@@ -618,6 +649,23 @@ const FIXTURES: Record<string, Fixture> = {
     status: 200,
     request: () => ({ path: '/hookline/1/operations-profile', body: { profileId: null }, check: (body) => assert.deepEqual(body, { profileId: null }) }),
   },
+  // Live events: a 200 with an event stream, whose first line is the reconnection delay (the matrix reads that far, then closes it).
+  'GET /hookline/1/events': { status: 200, request: () => ({ path: '/hookline/1/events', check: (body) => assert.match(body, /^retry: 2000\n\n/) }) },
+
+  // The console's APIs (src/console-api/; console-api.test.ts tests what each answers).
+  'GET /hookline/1/me': { status: 200, request: () => ({ path: '/hookline/1/me', check: (body) => assert.deepEqual([body.accountId, Array.isArray(body.scopes)], ['default', true]) }) },
+  'GET /hookline/1/messages': { status: 200, request: () => ({ path: '/hookline/1/messages', check: hasList('results') }) },
+  'GET /hookline/1/messages/:messageId': {
+    status: 200,
+    request: async () => {
+      const messageId = await matrixMessage();
+      return { path: `/hookline/1/messages/${messageId}`, check: (body) => assert.deepEqual([body.message.messageId, Array.isArray(body.timeline)], [messageId, true]) };
+    },
+  },
+  'GET /hookline/1/stats': {
+    status: 200,
+    request: () => ({ path: '/hookline/1/stats', check: (body) => assert.deepEqual([typeof body.bucketMs, Array.isArray(body.reports), Array.isArray(body.targets)], ['number', true, true]) }),
+  },
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -908,6 +956,9 @@ describe('authentication matrix', () => {
     'GET /hookline/1/smpp/routes',
     'PUT /hookline/1/smpp/routes',
     'GET /hookline/1/smpp/status',
+    // A message is readable with its own API family's scopes only: the matrix's one SMS is 404 to
+    // a WhatsApp, e-mail or Messages API scope (console-api.test.ts tests that rule).
+    'GET /hookline/1/messages/:messageId',
   ]);
   describe('one scope alone (Infobip any-of)', () => {
     for (const scope of SINGLE_SCOPES) {

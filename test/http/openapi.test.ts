@@ -14,8 +14,8 @@ import { policyKey, ROUTE_POLICIES } from '../../src/auth/route-policy.ts';
 import { startGateway, TEST_ADMIN, type TestGateway } from '../helpers/hookline.ts';
 import { rawApi, v3ErrorProperties } from './support.ts';
 
-/** Swagger UI's page, its copies of the document and its files: hidden from the document on purpose. */
-const isDocsAsset = (key: string) => / \/docs(\/|$)/.test(key);
+/** Swagger UI's page, its copies of the document and its files, and the console's files: hidden from the document on purpose. */
+const isHiddenAsset = (key: string) => / \/(docs|console)(\/|$)/.test(key);
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 /** `/t/:code` → `/t/{code}`, as OpenAPI writes path templates. */
@@ -52,7 +52,7 @@ describe('OpenAPI document and docs page', () => {
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
     spec = r.body;
-    routes = Object.keys(ROUTE_POLICIES).filter((key) => !isDocsAsset(key));
+    routes = Object.keys(ROUTE_POLICIES).filter((key) => !isHiddenAsset(key));
   });
   after(async () => {
     await g.close();

@@ -22,7 +22,9 @@ import { LEGACY_UNAUTHORIZED, qs, rawApi, V3_UNAUTHORIZED } from './support.ts';
 
 /** The API reference (src/http/openapi.ts): the document, Swagger UI's page, its copies of the document, its files. */
 const DOCS_ROUTES = ['GET /openapi.json', 'GET /docs', 'GET /docs/json', 'GET /docs/yaml', 'GET /docs/static/index.html', 'GET /docs/static/swagger-initializer.js', 'GET /docs/static/*'];
-const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'POST /auth/1/session', 'POST /auth/1/oauth2/token', 'GET /t/:code', ...DOCS_ROUTES];
+/** The web console's static files (src/http/console.ts). */
+const CONSOLE_ROUTES = ['GET /console', 'GET /console/*'];
+const PUBLIC_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'POST /auth/1/session', 'POST /auth/1/oauth2/token', 'GET /t/:code', ...DOCS_ROUTES, ...CONSOLE_ROUTES];
 
 /**
  * `METHOD /url` for every route the server answers, HEAD included, from the `printRoutes` tree.
@@ -109,7 +111,7 @@ describe('route policy table', () => {
   });
 
   it('account management is for people: api-keys and /hookline/1/ (but numbers, the simulator, key rotation and webhook operations) take Basic, IBSSO, OAuth2 and account-management:manage only', () => {
-    const management = Object.keys(ROUTE_POLICIES).filter((key) => / \/(settings\/2\/api-keys|hookline\/1\/(?!numbers|simulator\/|security\/|deliveries|attempts|recoveries|targets|operations-profile))/.test(key));
+    const management = Object.keys(ROUTE_POLICIES).filter((key) => / \/(settings\/2\/api-keys|hookline\/1\/(?!numbers|simulator\/|security\/|deliveries|attempts|recoveries|targets|operations-profile|me$|messages|stats|events$))/.test(key));
     assert.equal(management.length, 26); // 19, and the 7 SMPP connection and route routes
     for (const key of management) {
       assert.deepEqual([...(ROUTE_POLICIES[key].schemes ?? [])].sort(), ['basic', 'bearer', 'ibsso'], key);
@@ -131,6 +133,15 @@ describe('route policy table', () => {
     const recovery = Object.keys(ROUTE_POLICIES).filter((key) => / \/hookline\/1\/(recoveries|targets|operations-profile)\b/.test(key));
     assert.equal(recovery.length, 8);
     for (const key of recovery) assert.deepEqual(ROUTE_POLICIES[key], ROUTE_POLICIES['GET /subscriptions/1/profiles'], key);
+    // The console's APIs: /me for anyone signed in; the message log for any channel's logs or manage scope; stats for those or subscriptions:manage. Every scheme.
+    const readers = ['sms:logs:read', 'sms:manage', 'messages-api:manage', 'whatsapp:logs:read', 'whatsapp:manage', 'email:logs:read', 'email:manage'];
+    assert.deepEqual(ROUTE_POLICIES['GET /hookline/1/me'], { access: 'signed-in' });
+    // The message log and stats are throttled as the SMS logs are (120 a minute per account).
+    const perMinute = { limit: 120, windowMs: 60_000 };
+    for (const key of ['GET /hookline/1/messages', 'GET /hookline/1/messages/:messageId']) assert.deepEqual(ROUTE_POLICIES[key], { access: { anyOf: readers }, throttle: perMinute }, key);
+    assert.deepEqual(ROUTE_POLICIES['GET /hookline/1/stats'], { access: { anyOf: ['subscriptions:manage', ...readers] }, throttle: perMinute });
+    // Live events: reports for message readers, attempts for subscriptions:manage. Every scheme.
+    assert.deepEqual(ROUTE_POLICIES['GET /hookline/1/events'], { access: { anyOf: ['subscriptions:manage', ...readers] } });
     // Ending a session is for the session itself (the spec's only security is IBSSOTokenHeader).
     assert.deepEqual(ROUTE_POLICIES['DELETE /auth/1/session'], { access: 'signed-in', schemes: ['ibsso'], throttle: { limit: 10, windowMs: 1_000 } });
   });
