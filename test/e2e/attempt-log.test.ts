@@ -16,7 +16,7 @@ import { createSweepPass } from '../../src/store/sweeper.ts';
 import { MAX_ATTEMPTS } from '../../src/webhooks/retry-policy.ts';
 import { startGateway, TEST_ADMIN, type TestGateway } from '../helpers/hookline.ts';
 import { Receiver } from '../helpers/receiver.ts';
-import { V3_NOT_FOUND, v3ErrorProperties, waitUntil } from '../http/support.ts';
+import { dispatchSettled, V3_NOT_FOUND, v3ErrorProperties, waitUntil } from '../http/support.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const MINUTE = 60_000;
@@ -67,25 +67,7 @@ describe('attempt log, replay and log retention', () => {
     waitUntil(async () => (await get('/hookline/1/deliveries', { messageId })).results.find(check), `${what} of ${messageId}`);
   const attemptsOf = async (deliveryId: string) => (await get(`/hookline/1/deliveries/${deliveryId}/attempts`, { limit: 1000 })).results;
 
-  /**
-   * Waits until the dispatcher has nothing to do at the current clock time: no report waiting for a
-   * delivery, no delivery due or in flight. Moving the clock makes retries due, so every step that
-   * moves it settles before it reads the log.
-   */
-  async function settled(): Promise<void> {
-    const db = g.hookline.store.db;
-    await waitUntil(async () => {
-      const now = clock.now();
-      const busy = await db
-        .selectFrom('deliveries')
-        .select('id')
-        .where((eb) => eb.or([eb('state', '=', 'PENDING'), eb('lease_owner', 'is not', null), eb.and([eb('state', '=', 'RETRYING'), eb('next_attempt_at', '<=', now)])]))
-        .limit(1)
-        .execute();
-      const ready = await db.selectFrom('outbox').select('id').where('state', '=', 'READY').limit(1).execute();
-      return busy.length === 0 && ready.length === 0;
-    }, 'the dispatcher to settle');
-  }
+  const settled = () => dispatchSettled(g, clock);
 
   /** Every page of a list (from `params.cursor`, if given), following nextCursor; fails on a page over the limit. */
   async function allPages(base: string, params: Params, limit: number, authorization?: string): Promise<{ items: any[]; pages: number }> {

@@ -21,7 +21,7 @@ import { formatInfobipTime } from '../../src/lib/infobip-time.ts';
 import { startGateway, TEST_ADMIN, TEST_API_KEY, type TestGateway } from '../helpers/hookline.ts';
 import { Receiver } from '../helpers/receiver.ts';
 import { sendEmail } from '../channels/email-support.ts';
-import { V3_FORBIDDEN, V3_NOT_FOUND, v3ErrorProperties, waitUntil } from './support.ts';
+import { dispatchSettled, V3_FORBIDDEN, V3_NOT_FOUND, v3ErrorProperties, waitUntil } from './support.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const SECOND = 1_000;
@@ -91,21 +91,7 @@ describe('console APIs: /hookline/1/me, /messages, /messages/{id}, /stats', () =
   const timelineLength = (messageId: string, length: number, authorization = auth.bootstrap) =>
     waitUntil(async () => (await detail(authorization, messageId)).timeline.length >= length, `${length} timeline entries of ${messageId}`);
 
-  /** No report waiting for a delivery, no delivery due or in flight at the current clock time. */
-  async function settled(): Promise<void> {
-    const db = g.hookline.store.db;
-    await waitUntil(async () => {
-      const now = clock.now();
-      const busy = await db
-        .selectFrom('deliveries')
-        .select('id')
-        .where((eb) => eb.or([eb('state', '=', 'PENDING'), eb('lease_owner', 'is not', null), eb.and([eb('state', '=', 'RETRYING'), eb('next_attempt_at', '<=', now)])]))
-        .limit(1)
-        .execute();
-      const ready = await db.selectFrom('outbox').select('id').where('state', '=', 'READY').limit(1).execute();
-      return busy.length === 0 && ready.length === 0;
-    }, 'the dispatcher to settle');
-  }
+  const settled = () => dispatchSettled(g, clock);
 
   before(async () => {
     rx.fast = await Receiver.start();

@@ -99,3 +99,23 @@ export async function rawApi(
   }
   return { status: response.status, body: parsed, headers: response.headers };
 }
+
+/**
+ * Waits until the dispatcher has nothing to do at the current clock time: no report waiting for a
+ * delivery, no delivery due or in flight. Moving the clock makes retries due, so a test that moves
+ * it settles before it reads the attempt log.
+ */
+export async function dispatchSettled(g: TestGateway, clock: { now(): number }): Promise<void> {
+  const db = g.hookline.store.db;
+  await waitUntil(async () => {
+    const now = clock.now();
+    const busy = await db
+      .selectFrom('deliveries')
+      .select('id')
+      .where((eb) => eb.or([eb('state', '=', 'PENDING'), eb('lease_owner', 'is not', null), eb.and([eb('state', '=', 'RETRYING'), eb('next_attempt_at', '<=', now)])]))
+      .limit(1)
+      .execute();
+    const ready = await db.selectFrom('outbox').select('id').where('state', '=', 'READY').limit(1).execute();
+    return busy.length === 0 && ready.length === 0;
+  }, 'the dispatcher to settle');
+}
