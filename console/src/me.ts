@@ -14,7 +14,7 @@ export function useMe(): Me {
 /** Infobip's any-of rule, as the server applies it (src/auth/scopes.ts). */
 export const holdsAny = (me: Me, scopes: readonly string[]): boolean => me.scopes.includes('*') || scopes.some((s) => me.scopes.includes(s));
 
-/** The console's sections and the scopes their APIs accept (src/auth/route-policy.ts). */
-export const MESSAGE_READ_SCOPES = ['sms:logs:read', 'sms:manage', 'messages-api:manage', 'whatsapp:logs:read', 'whatsapp:manage', 'email:logs:read', 'email:manage'];
+/** The console's sections and the scopes their APIs accept (src/auth/route-policy.ts), from the server's own lists. */
+export { MESSAGE_READ_SCOPES } from '../../src/auth/readable-families.ts';
 export const WEBHOOK_SCOPES = ['subscriptions:manage'];
 export const ACCOUNT_SCOPES = ['account-management:manage'];
