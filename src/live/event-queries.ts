@@ -47,6 +47,18 @@ export interface EventSource {
 
 const TABLE = { report: 'reports', attempt: 'attempts' } as const;
 
+/**
+ * One row's event. A row that cannot be rendered (a status the catalogue does not know) still
+ * takes its place, with its id and why: skipping it would stall every stream at that row.
+ */
+function rendered(idField: 'reportId' | 'attemptId', id: number | string, render: () => Record<string, unknown>): LiveEvent {
+  try {
+    return { id: Number(id), data: render() };
+  } catch (error) {
+    return { id: Number(id), data: { [idField]: Number(id), renderError: error instanceof Error ? error.message : String(error) } };
+  }
+}
+
 export class DatabaseEventSource implements EventSource {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -92,7 +104,7 @@ export class DatabaseEventSource implements EventSource {
       .where('m.family', 'in', [...scope.families]);
     q = 'ids' in selection ? q.where('r.id', 'in', [...selection.ids]) : q.where('r.id', '>', selection.after).where('r.id', '<=', selection.upTo);
     const rows: ReportEventRow[] = await q.orderBy('r.id').limit(limit).execute();
-    return rows.map((r) => ({ id: Number(r.id), data: reportEventData(r) }));
+    return rows.map((r) => rendered('reportId', r.id, () => reportEventData(r)));
   }
 
   private async attempts(scope: EventScope, selection: IdSelection, limit: number): Promise<LiveEvent[]> {
@@ -120,7 +132,7 @@ export class DatabaseEventSource implements EventSource {
     const carried = await reportsOf(this.db, rows.map((r) => r.delivery_id));
     return rows.map((r) => {
       const messageIds = [...new Set((carried.get(r.delivery_id) ?? []).map((c) => c.messageId).filter((id): id is string => id !== null))];
-      return { id: Number(r.id), data: attemptEventData(r, messageIds) };
+      return rendered('attemptId', r.id, () => attemptEventData(r, messageIds));
     });
   }
 }

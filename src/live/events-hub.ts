@@ -82,6 +82,9 @@ export function parseCursor(text: string): Positions | null {
   return { report, attempt };
 }
 
+/** An event with no data but the stream's position as its id (clients keep it as their Last-Event-ID). */
+const positionEvent = (stream: { position: Positions }): string => `event: position\nid: ${formatCursor(stream.position)}\ndata: {}\n\n`;
+
 const visible = (scope: EventScope, kind: EventKind): boolean => (kind === 'report' ? scope.families.length > 0 : scope.attempts);
 
 class Stream {
@@ -202,9 +205,14 @@ export class EventsHub {
       return () => {};
     }
     this.streams.add(stream);
-    this.write(stream, `retry: ${RETRY_MS}\n\n`);
-    stream.keepAlive = setInterval(() => this.write(stream, ': keep-alive\n\n'), this.options.keepAliveMs).unref();
-    stream.lifetime = setTimeout(() => this.drop(stream, 'end'), this.options.maxStreamMs).unref();
+    // The position from the start, with every keep-alive and at the end: a quiet stream's client
+    // still has an id to resume from, so what is recorded while it reconnects is not lost.
+    this.write(stream, `retry: ${RETRY_MS}\n\n${positionEvent(stream)}`);
+    stream.keepAlive = setInterval(() => this.write(stream, `: keep-alive\n\n${positionEvent(stream)}`), this.options.keepAliveMs).unref();
+    stream.lifetime = setTimeout(() => {
+      this.write(stream, positionEvent(stream));
+      this.drop(stream, 'end');
+    }, this.options.maxStreamMs).unref();
     this.poller ??= setInterval(() => this.wake(), this.options.pollMs).unref();
     this.wake();
     return () => this.drop(stream, 'end');
@@ -305,7 +313,9 @@ export class EventsHub {
         }
       }
       for (let batch = 0; ; batch++) {
-        if (batch === this.options.batchesPerPass) {
+        // Half the connection's allowance queued: leave the rest for the next pass, so the socket
+        // drains in between (on SQLite a whole pass runs without yielding to it).
+        if (batch === this.options.batchesPerPass || stream.sink.buffered() > this.options.maxBufferedBytes / 2) {
           more = true;
           break;
         }

@@ -65,8 +65,11 @@ export function registerEventRoutes(app: FastifyInstance, deps: { hub: EventsHub
     },
     async (request, reply) => {
       const given = request.headers['last-event-id'];
-      const from = given ? parseCursor(given) : await hub.now();
-      if (!from) throw new ApiError('BAD_REQUEST', { violations: [{ property: 'last-event-id', violation: 'must be the id of an event: <reportId>.<attemptId>' }] });
+      const resumeAt = given ? parseCursor(given) : null;
+      if (given && !resumeAt) throw new ApiError('BAD_REQUEST', { violations: [{ property: 'last-event-id', violation: 'must be the id of an event: <reportId>.<attemptId>' }] });
+      const now = await hub.now();
+      // A position past what exists (another gateway's id, a typo) would wait there forever: start at now.
+      const from = resumeAt ? { report: Math.min(resumeAt.report, now.report), attempt: Math.min(resumeAt.attempt, now.attempt) } : now;
       const { principal } = request;
       const scope: EventScope = {
         accountId: principal.accountId,
@@ -86,7 +89,10 @@ export function registerEventRoutes(app: FastifyInstance, deps: { hub: EventsHub
         end: () => raw.end(),
         destroy: () => raw.destroy(),
       };
-      raw.on('close', hub.open(scope, from, sink));
+      const stop = hub.open(scope, from, sink);
+      // The client may have gone while the handler waited on the database: 'close' has fired already.
+      if (request.raw.destroyed || raw.destroyed || !raw.socket || raw.socket.destroyed) stop();
+      else raw.on('close', stop);
     },
   );
 }

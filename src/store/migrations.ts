@@ -589,11 +589,15 @@ const m0012 = (profile: DialectProfile): Migration => ({
  *   (message-queries.ts): one range per spelling of the destination, in (created_at, pk) order,
  *   the keyset the cursor pages on. pk is the rowid on SQLite (in every index already) and is
  *   named so PostgreSQL has it too.
+ * - reports_account_id, attempts_account_id: the live event streams (src/live/) read one
+ *   account's rows after an id; without these they walked the account's whole history.
  */
 const m0013: Migration = {
   async up(db: Kysely<any>) {
     await db.schema.createIndex('reports_account_final_done').on('reports').columns(['account_id', 'final', 'done_at']).execute();
     await db.schema.createIndex('messages_account_destination').on('messages').columns(['account_id', 'destination', 'created_at', 'pk']).execute();
+    await db.schema.createIndex('reports_account_id').on('reports').columns(['account_id', 'id']).execute();
+    await db.schema.createIndex('attempts_account_id').on('attempts').columns(['account_id', 'id']).execute();
   },
 };
 

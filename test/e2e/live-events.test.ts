@@ -74,7 +74,8 @@ class EventStream {
           const line = buffer.slice(0, newline);
           buffer = buffer.slice(newline + 1);
           if (line === '') {
-            if (data.length) this.events.push({ event: event || 'message', id: this.lastId, data: JSON.parse(data.join('\n')), at: Date.now() });
+            // `position` events only carry the id (kept above as lastId), not an event.
+            if (data.length && event !== 'position') this.events.push({ event: event || 'message', id: this.lastId, data: JSON.parse(data.join('\n')), at: Date.now() });
             event = '';
             data = [];
           } else if (line.startsWith(':')) {

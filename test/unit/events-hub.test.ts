@@ -90,11 +90,11 @@ class FakeSink implements EventSink {
     this.destroyed = true;
   }
 
-  /** The events received: type, id and data, in order. */
+  /** The events received (not the position-only ones): type, id and data, in order. */
   events(): Array<{ event: string; id: string; data: any }> {
     return this.text
       .split('\n\n')
-      .filter((block) => block.startsWith('event:'))
+      .filter((block) => block.startsWith('event:') && !block.startsWith('event: position'))
       .map((block) => {
         const field = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}: `))!.slice(name.length + 2);
         return { event: field('event'), id: field('id'), data: JSON.parse(field('data')) };
@@ -149,6 +149,8 @@ describe('live events hub', () => {
     source.insert('attempt', 'a', 1);
     const first = new FakeSink();
     const closeFirst = hub.open(ALL, await hub.now(), first); // starts now: the rows above are history
+    // Before any event, the stream says where it stands: a quiet client still has an id to resume from.
+    assert.equal(first.text, 'retry: 2000\n\nevent: position\nid: 2.1\ndata: {}\n\n');
     source.insert('report', 'a', 1); // 3
     hub.wake();
     await until(() => first.events().length === 1, 'report 3');
