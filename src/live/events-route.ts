@@ -30,9 +30,10 @@ const DESCRIPTION = [
   '- `attempt` (callers holding subscriptions:manage): `{ attemptId, deliveryId, attempt, startedAt, durationMs, target, statusCode, errorClass, error, deliveryState, messageIds }` — ' +
     '`target` is `{ url }` or `{ profileId }`, `statusCode`, `errorClass` and `error` are null when they do not apply, `deliveryState` is the delivery\'s state now ' +
     '(PENDING, RETRYING, DELIVERED, DROPPED), `messageIds` the messages whose events the delivery carried.',
+  '- `position` (everyone): `{}` — only its `id` matters, the stream\'s position; sent when the stream opens, with every keep-alive and before the server ends the stream, so a quiet client has a `Last-Event-ID` to resume from.',
   '',
   'Without `Last-Event-ID` the stream starts now: only what is recorded from then on. With it (the `id` of the last event received, `<reportId>.<attemptId>`) the stream ' +
-    'first replays everything recorded after that event, then goes on live; a malformed one is answered 400 before the stream starts. ' +
+    'first replays everything recorded after that event, then goes on live; a malformed one is answered 400 before the stream starts, one past the newest event starts now. ' +
     `The server ends a stream after ${DEFAULT_HUB_OPTIONS.maxStreamMs / 60_000} minutes, when it shuts down, and when the client does not read fast enough: reconnect with \`Last-Event-ID\` ` +
     '(EventSource does so by itself) and nothing is lost or repeated. Credentials are checked on every connection.',
 ].join('\n');
